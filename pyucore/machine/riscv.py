@@ -1,0 +1,53 @@
+"""RISC-V architectural constants shared by the machine and the kernel (like ucore's riscv.h / mmu.h)."""
+
+# Sv39 page-table entry bits (privileged spec 4.4.1)
+PTE_V = 0x001
+PTE_R = 0x002
+PTE_W = 0x004
+PTE_X = 0x008
+PTE_U = 0x010
+PTE_G = 0x020
+PTE_A = 0x040
+PTE_D = 0x080
+PTE_SOFT = 0x300          # two bits reserved for software (RSW)
+PTE_PPN_SHIFT = 10
+
+PGSIZE = 4096
+PGSHIFT = 12
+
+SATP_MODE_SV39 = 8 << 60
+
+# scause values for exceptions
+CAUSE_MISALIGNED_FETCH = 0
+CAUSE_FETCH_ACCESS = 1
+CAUSE_ILLEGAL_INSTRUCTION = 2
+CAUSE_BREAKPOINT = 3
+CAUSE_MISALIGNED_LOAD = 4
+CAUSE_LOAD_ACCESS = 5
+CAUSE_MISALIGNED_STORE = 6
+CAUSE_STORE_ACCESS = 7
+CAUSE_USER_ECALL = 8
+CAUSE_SUPERVISOR_ECALL = 9
+CAUSE_HYPERVISOR_ECALL = 10
+CAUSE_MACHINE_ECALL = 11
+CAUSE_FETCH_PAGE_FAULT = 12
+CAUSE_LOAD_PAGE_FAULT = 13
+CAUSE_STORE_PAGE_FAULT = 15
+
+INTERRUPT_BIT = 1 << 63
+IRQ_S_TIMER = 5
+
+# sstatus bits the kernel manipulates for a return to user mode
+SSTATUS_SIE = 1 << 1
+SSTATUS_SPIE = 1 << 5
+SSTATUS_SPP = 1 << 8
+SSTATUS_SUM = 1 << 18
+
+# kinds of memory access, as the MMU checks them
+ACCESS_FETCH = 0
+ACCESS_LOAD = 1
+ACCESS_STORE = 2
+
+# physical memory of the emulated board (QEMU virt)
+RAM_BASE = 0x80000000
+RAM_SIZE = 128 * 1024 * 1024
