@@ -1,0 +1,51 @@
+#include <defs.h>
+#include <syscall.h>
+#include <stdio.h>
+#include <ulib.h>
+
+void
+exit(int error_code) {
+    sys_exit(error_code);
+    /* sys_exit never comes back from a working kernel */
+    cprintf("BUG: exit failed.\n");
+    while (1) {
+    }
+}
+
+int
+fork(void) {
+    return sys_fork();
+}
+
+/* wait for any child; 0 on success */
+int
+wait(void) {
+    return sys_wait(0, NULL);
+}
+
+/* wait for child pid; store its exit code unless store is NULL */
+int
+waitpid(int pid, int *store) {
+    return sys_wait(pid, store);
+}
+
+void
+yield(void) {
+    sys_yield();
+}
+
+int
+kill(int pid) {
+    return sys_kill(pid);
+}
+
+int
+getpid(void) {
+    return sys_getpid();
+}
+
+/* lab5's kernel makes this a no-op that returns 0 */
+void
+print_pgdir(void) {
+    sys_pgdir();
+}
