@@ -1,0 +1,7 @@
+"""`python -m pyucore ...` is the `pyucore` command."""
+
+import sys
+
+from pyucore.tools.cli import main
+
+sys.exit(main())

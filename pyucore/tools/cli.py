@@ -1,0 +1,278 @@
+"""The `pyucore` command: run a program on the kernel, list the built-ins, grade, compile.
+
+Exit status: what the kernel reports for `run` (0 for a clean halt), the grader's for `grade`
+(0 at 130/130, else 1), 2 for a problem with the request (unknown program, missing file, compile
+error, an option this build does not have yet), 130 after Ctrl-C, 70 for a bug in pyucore itself.
+"""
+
+import argparse
+import importlib
+import inspect
+import os
+import sys
+from pathlib import Path
+
+EXIT_USAGE = 2
+EXIT_INTERNAL = 70  # sysexits' EX_SOFTWARE
+EXIT_INTERRUPTED = 130
+ELF_MAGIC = b"\x7fELF"
+
+# boot() keyword -> the command-line option (or input) that asks for it, for "not available" messages.
+_BOOT_OPTIONS = {
+    "max_insns": "--max-insns",
+    "tick_insns": "--tick-insns",
+    "tick_num": "--tick-num",
+    "quiet_boot": "--quiet-boot",
+    "cow": "--no-cow",
+    "cpu": "--cpu",
+    "ram_mib": "--ram-mib",
+    "trace": "--trace",
+    "verbose": "--verbose",
+    "name": "running a .c or .elf file",
+    "console": "live console output",
+}
+
+
+class UsageError(Exception):
+    """A problem with what the user asked for: shown as one message, exit status 2, no traceback."""
+
+
+def main(argv=None) -> int:
+    """Needs the arguments after the program name (default sys.argv[1:]); returns the exit status.
+    Never lets an exception escape, except with PYUCORE_DEBUG=1 for an internal error."""
+    parser = build_parser()
+    try:
+        args = parser.parse_args(argv)
+    except SystemExit as exc:  # argparse has already printed the usage message or the help
+        return exc.code if isinstance(exc.code, int) else EXIT_USAGE
+    try:
+        return args.handler(args)
+    except UsageError as exc:
+        print(f"pyucore: {exc}", file=sys.stderr)
+        return EXIT_USAGE
+    except KeyboardInterrupt:
+        return EXIT_INTERRUPTED
+    except BrokenPipeError:
+        # The reader went away (e.g. `| head`); point stdout at devnull so the exit flush stays quiet.
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+        return 1
+    except Exception as exc:
+        if os.environ.get("PYUCORE_DEBUG") == "1":
+            raise
+        print(f"pyucore: internal error: {type(exc).__name__}: {exc}\n"
+              "pyucore: this is a bug in pyucore; please report it to the pyucore maintainers with the "
+              "command you ran (PYUCORE_DEBUG=1 shows the traceback)", file=sys.stderr)
+        return EXIT_INTERNAL
+
+
+def build_parser() -> argparse.ArgumentParser:
+    """Returns the parser of the pyucore command; each subcommand sets args.handler."""
+    parser = argparse.ArgumentParser(prog="pyucore", description="ucore lab5 (RISC-V 64) rebuilt in Python.")
+    commands = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
+
+    run = commands.add_parser("run", help="boot the kernel and run one program",
+                              description="Boot the kernel and run a built-in program, a C file or an ELF file.")
+    run.add_argument("program", metavar="NAME|FILE.c|FILE.elf",
+                     help="a built-in program (see `pyucore list`), a C file to compile, or a RISC-V64 ELF")
+    run.add_argument("--max-insns", type=_positive_int, metavar="N",
+                     help="stop the run after N user instructions")
+    run.add_argument("--tick-insns", type=_positive_int, metavar="N",
+                     help="user instructions per timer tick (default 10000)")
+    run.add_argument("--tick-num", type=_positive_int, metavar="N",
+                     help="timer ticks per scheduling slice (default 100)")
+    run.add_argument("--quiet-boot", action="store_true", help="hide the boot self-check lines")
+    run.add_argument("--no-cow", action="store_true", help="fork copies every page at once (no copy-on-write)")
+    run.add_argument("--cpu", choices=("python", "unicorn"), help="CPU backend (default python)")
+    run.add_argument("--ram-mib", type=_positive_int, metavar="N", help="RAM size in MiB (default 128)")
+    run.add_argument("--stats", action="store_true", help="print the run's counters to stderr at the end")
+    run.add_argument("--trace", metavar="FILE.json", help="write a Chrome/Perfetto trace of the run")
+    run.add_argument("--verbose", action="store_true", help="show kernel events as they happen")
+    run.set_defaults(handler=cmd_run)
+
+    listing = commands.add_parser("list", help="list the built-in programs")
+    listing.set_defaults(handler=cmd_list)
+
+    from pyucore.tools import grade  # the grader module is light: it imports the kernel only to run
+    grading = commands.add_parser("grade", help="run the 13 graded lab5 tests")
+    grading.add_argument("--patterns", choices=tuple(grade.PATTERN_SETS), default=grade.DEFAULT_PATTERNS,
+                         help=f"which course year's patterns to check (default {grade.DEFAULT_PATTERNS})")
+    grading.set_defaults(handler=cmd_grade)
+
+    cc = commands.add_parser("cc", help="compile a C file against the user library into an ELF")
+    cc.add_argument("source", metavar="FILE.c")
+    cc.add_argument("-o", dest="output", metavar="FILE.elf", help="output file (default: FILE.elf beside FILE.c)")
+    cc.set_defaults(handler=cmd_cc)
+    return parser
+
+
+def _positive_int(text: str) -> int:
+    """argparse type: a positive integer (0x hex accepted); raises ArgumentTypeError otherwise."""
+    try:
+        value = int(text, 0)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"not an integer: {text!r}") from None
+    if value <= 0:
+        raise argparse.ArgumentTypeError(f"must be positive: {text!r}")
+    return value
+
+
+def cmd_run(args) -> int:
+    """Boots with the requested program and options, printing the console as it is produced;
+    returns the kernel's exit status, explained in one stderr line when it is not 0."""
+    kwargs = {**resolve_program(args.program), **boot_options(args), "console": LiveConsole(sys.stdout)}
+    boot = load_boot()
+    check_boot_accepts(boot, kwargs)
+    result = boot(**kwargs)
+    sys.stdout.flush()
+    if args.stats:
+        print_stats(result.stats)
+    if result.exit_status != 0:
+        reason = result.halt_reason or "the kernel stopped abnormally"
+        print(f"pyucore: {reason} (exit status {result.exit_status})", file=sys.stderr)
+    return _process_status(result.exit_status)
+
+
+def load_boot():
+    """Returns pyucore.api.boot, imported only when a program is run; raises UsageError while this
+    checkout has no kernel API yet."""
+    try:
+        api = importlib.import_module("pyucore.api")
+    except ModuleNotFoundError as exc:
+        if exc.name != "pyucore.api":
+            raise
+        raise UsageError("running programs is not available yet in this version of pyucore") from None
+    return api.boot
+
+
+def resolve_program(program: str) -> dict:
+    """Needs the run argument; returns boot()'s keywords for it: {"program": name} for a built-in,
+    {"elf": bytes, "name": stem} for a .c file (compiled) or an ELF file. Raises UsageError for an
+    unknown name, a missing file or a compile error."""
+    from pyucore.user import build
+    path = Path(program)
+    if path.suffix == ".c":
+        return {"elf": _compile(path), "name": path.stem}
+    if path.suffix == ".elf" or (program not in build.program_names() and _is_elf_file(path)):
+        return {"elf": _read_file(path), "name": path.stem}
+    if program in build.program_names():
+        return {"program": program}
+    if path.is_file():
+        raise UsageError(f"{program}: not an ELF file (give a built-in program, a .c file or a RISC-V64 ELF)")
+    raise UsageError(f"unknown program {program!r}; the built-in programs are: "
+                     f"{', '.join(build.program_names())} (or give a .c or .elf file)")
+
+
+def _compile(path: Path) -> bytes:
+    """Returns the ELF of a C file; raises UsageError with the compiler's output when it fails."""
+    from pyucore.user import build
+    if not path.is_file():
+        raise UsageError(f"{path}: no such file")
+    try:
+        return build.build_c(path)
+    except build.BuildError as exc:
+        raise UsageError(f"cannot compile {path}:\n{exc}") from None
+
+
+def _read_file(path: Path) -> bytes:
+    """Returns a file's bytes; raises UsageError when it cannot be read."""
+    try:
+        return path.read_bytes()
+    except OSError as exc:
+        raise UsageError(f"{path}: {exc.strerror.lower() if exc.strerror else exc}") from None
+
+
+def _is_elf_file(path: Path) -> bool:
+    """True when path is a readable file that starts with the ELF magic number."""
+    try:
+        with path.open("rb") as file:
+            return file.read(4) == ELF_MAGIC
+    except OSError:
+        return False
+
+
+def boot_options(args) -> dict:
+    """Returns boot()'s keywords for the run options actually given (so the kernel's defaults apply)."""
+    given = {
+        "max_insns": args.max_insns,
+        "tick_insns": args.tick_insns,
+        "tick_num": args.tick_num,
+        "quiet_boot": True if args.quiet_boot else None,
+        "cow": False if args.no_cow else None,
+        "cpu": args.cpu,
+        "ram_mib": args.ram_mib,
+        "trace": args.trace,
+        "verbose": True if args.verbose else None,
+    }
+    return {key: value for key, value in given.items() if value is not None}
+
+
+def check_boot_accepts(boot, kwargs: dict) -> None:
+    """Raises UsageError naming the option when boot() has no parameter for one of kwargs."""
+    parameters = inspect.signature(boot).parameters
+    if any(p.kind is inspect.Parameter.VAR_KEYWORD for p in parameters.values()):
+        return
+    for key in kwargs:
+        if key not in parameters:
+            raise UsageError(f"{_BOOT_OPTIONS.get(key, key)} is not available yet in this version of pyucore")
+
+
+class LiveConsole:
+    """A console writer for boot(): sends each piece of text to the stream at once."""
+
+    def __init__(self, stream):
+        self._stream = stream
+
+    def write(self, text: str) -> int:
+        """Writes text and flushes, so output appears while the program runs; returns len(text)."""
+        self._stream.write(text)
+        self._stream.flush()
+        return len(text)
+
+    def flush(self) -> None:
+        """Flushes the stream."""
+        self._stream.flush()
+
+
+def print_stats(stats: dict) -> None:
+    """Prints the run's counters to stderr, one `name: value` a line, aligned."""
+    width = max((len(str(key)) for key in stats), default=0)
+    print("stats:", file=sys.stderr)
+    for key, value in stats.items():
+        print(f"  {str(key) + ':':<{width + 1}} {value}", file=sys.stderr)
+
+
+def _process_status(status: int) -> int:
+    """Maps the kernel's exit status to a process exit status that is non-zero exactly when it is."""
+    return status if 0 <= status <= 255 else 1
+
+
+def cmd_list(args) -> int:
+    """Prints each built-in program with its one-line description; returns 0."""
+    from pyucore.user import build
+    names = build.program_names()
+    width = max((len(name) for name in names), default=0)
+    for name in names:
+        print(f"{name:<{width}}  {build.program_description(name)}")
+    return 0
+
+
+def cmd_grade(args) -> int:
+    """Runs the grader with the chosen pattern set; returns 0 at full score, 1 below."""
+    from pyucore.tools import grade
+    return grade.exit_status(grade.grade(args.patterns))
+
+
+def cmd_cc(args) -> int:
+    """Compiles a C file into an ELF file; returns 0, or raises UsageError when it cannot."""
+    from pyucore.user import build
+    source = Path(args.source)
+    if not source.is_file():
+        raise UsageError(f"{source}: no such file")
+    output = Path(args.output) if args.output else source.with_suffix(".elf")
+    try:
+        build.compile_c(source, output)
+    except build.BuildError as exc:
+        raise UsageError(f"cannot compile {source}:\n{exc}") from None
+    except OSError as exc:
+        raise UsageError(f"{output}: {exc.strerror.lower() if exc.strerror else exc}") from None
+    return 0
