@@ -293,13 +293,14 @@ def boot_console(name: str) -> str:
     return api.boot(program=name).console
 
 
-def grade(patterns: str = DEFAULT_PATTERNS, run: Optional[Callable] = None, out: TextIO = sys.stdout) -> int:
-    """Runs each graded program through run(name) -> console, prints each test's checks and the
-    total to out, and returns the score. A run that raises scores 0 and the others still run.
-    Raises ValueError for an unknown pattern set."""
+def grade(patterns: str = DEFAULT_PATTERNS, run: Optional[Callable] = None, out: Optional[TextIO] = None) -> int:
+    """Runs each graded program through run(name) -> console (default: boot it), prints each test's
+    checks and the total to out (default: the current sys.stdout), and returns the score. A run that
+    raises scores 0 and the others still run. Raises ValueError for an unknown pattern set."""
     if patterns not in PATTERN_SETS:
         raise ValueError(f"unknown pattern set {patterns!r}; choose one of {', '.join(PATTERN_SETS)}")
     run = run or boot_console
+    out = out or sys.stdout
     total = 0
     for name in PATTERN_SETS[patterns].results:
         out.write(f"{name + ':':<24}")

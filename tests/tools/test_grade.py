@@ -283,3 +283,8 @@ def test_exit_status_is_1_below_130_and_0_at_130():
     assert grade.exit_status(130) == 0
     assert grade.exit_status(129) == 1
     assert grade.exit_status(0) == 1
+
+
+def test_grader_prints_to_stdout_by_default(capsys):
+    grade.grade("2025", run=lambda name: passing_console(name, "2025"))
+    assert capsys.readouterr().out.endswith("Total Score: 130/130\n")
