@@ -164,10 +164,13 @@ def _compile_to_bytes(source: Path) -> bytes:
 def _compiler_command(source: Path, output: Path) -> list[str]:
     """The zig cc command line that builds source into the ELF file output."""
     lib_sources = [str(p) for p in library_files() if p.suffix in (".c", ".S")]
-    # __FILE__ (and debug info) say user/<name>.c and user/libs/<file>, as in the ucore tree
+    # __FILE__ and the debug info say user/<name>.c and user/libs/<file> as in the ucore tree, and
+    # the compiler's working directory (USER_DIR) is "user": the image never holds a local path.
+    # Where several maps match, clang applies the last one given, so the most specific comes last.
     prefix_maps = [
-        f"-ffile-prefix-map={LIBS_DIR}/=user/libs/",
+        f"-ffile-prefix-map={USER_DIR}=user",
         f"-ffile-prefix-map={source.parent}/=user/",
+        f"-ffile-prefix-map={LIBS_DIR}/=user/libs/",
     ]
     return [
         sys.executable, "-m", "ziglang", "cc",
@@ -184,7 +187,7 @@ def _run_compiler(command: list[str]) -> None:
     env = dict(os.environ)
     env.setdefault("ZIG_GLOBAL_CACHE_DIR", str(cache_dir() / "zig"))
     try:
-        result = subprocess.run(command, capture_output=True, text=True, env=env)
+        result = subprocess.run(command, capture_output=True, text=True, env=env, cwd=USER_DIR)
     except OSError as exc:
         raise BuildError(f"cannot run the C compiler (python -m ziglang): {exc}") from None
     if result.returncode != 0:

@@ -1,0 +1,221 @@
+"""The toolchain: every built-in program links to a loadable ucore user ELF; errors and caching."""
+
+import io
+import os
+
+import capstone
+import pytest
+from elftools.elf.elffile import ELFFile
+
+from pyucore.user import build
+from pyucore.user.build import BuildError, build_c, build_program, compile_c, program_names
+
+PGSIZE = 4096
+PF_X, PF_W, PF_R = 1, 2, 4
+
+ALL_PROGRAMS = [
+    "hello", "exit", "yield", "forktest", "forktree", "spin", "waitkill", "badarg", "badsegment",
+    "divzero", "softint", "faultread", "faultreadkernel", "testbss", "pgdir",
+]
+
+
+def elf_of(image: bytes) -> ELFFile:
+    return ELFFile(io.BytesIO(image))
+
+
+def load_segments(elf: ELFFile) -> list:
+    return [seg for seg in elf.iter_segments() if seg["p_type"] == "PT_LOAD"]
+
+
+def pages_of(seg) -> set[int]:
+    """The page numbers a segment's memory image touches."""
+    start, end = seg["p_vaddr"], seg["p_vaddr"] + seg["p_memsz"]
+    return set(range(start // PGSIZE, (end + PGSIZE - 1) // PGSIZE))
+
+
+def symbol(elf: ELFFile, name: str):
+    return next(s for s in elf.get_section_by_name(".symtab").iter_symbols() if s.name == name)
+
+
+def function_instructions(elf: ELFFile, name: str) -> list:
+    """The disassembled instructions of function `name`."""
+    func = symbol(elf, name)
+    text = elf.get_section_by_name(".text")
+    offset = func["st_value"] - text["sh_addr"]
+    code = text.data()[offset:offset + func["st_size"]]
+    md = capstone.Cs(capstone.CS_ARCH_RISCV, capstone.CS_MODE_RISCV64 | capstone.CS_MODE_RISCVC)
+    return list(md.disasm(code, func["st_value"]))
+
+
+def write_c(tmp_path, name: str, text: str):
+    path = tmp_path / name
+    path.write_text(text)
+    return path
+
+
+def test_the_fifteen_lab5_programs_are_listed_each_with_a_one_line_description():
+    assert sorted(program_names()) == sorted(ALL_PROGRAMS)
+    for name in program_names():
+        description = build.program_description(name)
+        assert description and "\n" not in description
+
+
+@pytest.mark.parametrize("name", ALL_PROGRAMS)
+def test_every_program_builds_with_entry_at_0x800020(name):
+    elf = elf_of(build_program(name))
+    assert elf.header["e_machine"] == "EM_RISCV" and elf.elfclass == 64
+    assert elf.header["e_entry"] == 0x800020
+    assert symbol(elf, "_start")["st_value"] == 0x800020
+    assert elf.get_section_by_name(".text")["sh_addr"] == 0x800020
+
+
+@pytest.mark.parametrize("name", ALL_PROGRAMS)
+def test_text_and_data_segments_never_share_a_page(name):
+    elf = elf_of(build_program(name))
+    segments = load_segments(elf)
+    assert 1 <= len(segments) <= 2
+    text, data = segments[0], segments[1:]
+    assert text["p_flags"] == PF_R | PF_X
+    for seg in data:
+        assert seg["p_flags"] == PF_R | PF_W
+        assert seg["p_vaddr"] % PGSIZE == 0
+        assert not pages_of(text) & pages_of(seg)
+    for seg in segments:
+        assert 0 < seg["p_memsz"] and seg["p_filesz"] <= seg["p_memsz"]
+
+
+@pytest.mark.parametrize("name", ALL_PROGRAMS)
+def test_programs_have_no_unwind_tables_or_extra_loadable_segments(name):
+    elf = elf_of(build_program(name))
+    assert elf.get_section_by_name(".eh_frame") is None
+    kinds = {seg["p_type"] for seg in elf.iter_segments()}
+    assert "PT_GNU_EH_FRAME" not in kinds and "PT_INTERP" not in kinds and "PT_DYNAMIC" not in kinds
+
+
+def test_divzero_contains_a_real_divide_instruction():
+    elf = elf_of(build_program("divzero"))
+    mnemonics = [insn.mnemonic for insn in function_instructions(elf, "main")]
+    assert {"div", "divw"} & set(mnemonics), mnemonics
+
+
+def test_faultread_loads_from_address_zero():
+    elf = elf_of(build_program("faultread"))
+    loads = [i for i in function_instructions(elf, "main") if i.mnemonic in ("lw", "c.lw", "lwu")]
+    assert any(i.op_str.endswith("0(zero)") for i in loads), [i.op_str for i in loads]
+
+
+def test_testbss_has_a_4_MiB_bigarray_that_ends_the_bss():
+    elf = elf_of(build_program("testbss"))
+    bigarray = symbol(elf, "bigarray")
+    assert bigarray["st_size"] == 4 * 1024 * 1024
+    data = load_segments(elf)[-1]
+    assert bigarray["st_value"] + bigarray["st_size"] == data["p_vaddr"] + data["p_memsz"]
+
+
+def test_build_c_compiles_a_users_file_against_the_library(tmp_path):
+    source = write_c(tmp_path, "mine.c", '#include <stdio.h>\nint main(void) { cprintf("hi\\n"); return 0; }\n')
+    elf = elf_of(build_c(source))
+    assert elf.header["e_entry"] == 0x800020
+
+
+def test_a_program_may_use_the_compilers_own_freestanding_headers(tmp_path):
+    source = write_c(tmp_path, "std.c", (
+        "#include <stdint.h>\n#include <stddef.h>\n#include <stdbool.h>\n#include <ulib.h>\n"
+        "int main(void) { uint64_t x = sizeof(size_t); bool ok = x == 8; return ok ? 0 : 1; }\n"
+    ))
+    assert build_c(source)
+
+
+def test_compile_c_writes_the_elf_to_the_output_path(tmp_path):
+    source = write_c(tmp_path, "prog.c", "int main(void) { return 3; }\n")
+    output = tmp_path / "out" / "prog.elf"
+    compile_c(source, output)
+    assert output.read_bytes() == build_c(source)
+    assert os.access(output, os.X_OK)
+
+
+def test_a_compile_error_becomes_a_build_error_with_the_compilers_message(tmp_path):
+    source = write_c(tmp_path, "broken.c", "int main(void) {\n    return undeclared_thing;\n}\n")
+    with pytest.raises(BuildError) as info:
+        build_c(source)
+    message = str(info.value)
+    assert "broken.c:2" in message and "undeclared_thing" in message and "error" in message
+    assert "Traceback" not in message
+
+
+def test_a_link_error_becomes_a_build_error(tmp_path):
+    source = write_c(tmp_path, "nolink.c", "int missing(void);\nint main(void) { return missing(); }\n")
+    with pytest.raises(BuildError, match="missing"):
+        build_c(source)
+
+
+def test_an_unknown_program_name_is_a_build_error_listing_the_known_ones():
+    with pytest.raises(BuildError) as info:
+        build_program("nosuch")
+    assert "nosuch" in str(info.value)
+    for name in ALL_PROGRAMS:
+        assert name in str(info.value)
+
+
+def test_a_missing_source_file_is_a_build_error(tmp_path):
+    with pytest.raises(BuildError, match="no such file"):
+        build_c(tmp_path / "absent.c")
+
+
+def test_builds_do_not_depend_on_where_the_source_lives(tmp_path):
+    text = '#include <ulib.h>\nint main(void) { panic("x"); }\n'
+    (tmp_path / "a").mkdir()
+    (tmp_path / "b").mkdir()
+    first = build.build_c(write_c(tmp_path / "a", "same.c", text))
+    build._MEMO.clear()
+    # compile for real in both places: the image must not embed the directory
+    second = build._compile_to_bytes((write_c(tmp_path / "b", "same.c", text)).resolve())
+    assert first == second
+    assert str(tmp_path).encode() not in first
+
+
+@pytest.fixture
+def private_cache(tmp_path, monkeypatch):
+    """An empty on-disk cache and an empty in-process memo, for this test only."""
+    monkeypatch.setenv("PYUCORE_CACHE", str(tmp_path / "cache"))
+    monkeypatch.setattr(build, "_MEMO", {})
+    return tmp_path / "cache"
+
+
+def forbid_compiler(monkeypatch):
+    def no_compiler(command):
+        raise AssertionError("the compiler was called")
+    monkeypatch.setattr(build, "_run_compiler", no_compiler)
+
+
+def test_the_cache_makes_the_second_build_not_call_the_compiler(private_cache, monkeypatch):
+    first = build_program("hello")
+    assert list((private_cache / "elf").glob("*.elf"))
+    # a fresh process: nothing in memory, only the disk cache
+    monkeypatch.setattr(build, "_MEMO", {})
+    forbid_compiler(monkeypatch)
+    assert build_program("hello") == first
+
+
+def test_the_in_process_memo_serves_repeat_builds_without_touching_disk(private_cache, monkeypatch):
+    first = build_program("pgdir")
+    for path in (private_cache / "elf").glob("*.elf"):
+        path.unlink()
+    forbid_compiler(monkeypatch)
+    assert build_program("pgdir") == first
+
+
+def test_changing_the_source_rebuilds(private_cache, tmp_path):
+    source = write_c(tmp_path, "change.c", "int main(void) { return 1; }\n")
+    first = build_c(source)
+    source.write_text("int main(void) { return 2; }\n")
+    assert build_c(source) != first
+
+
+def test_a_corrupt_or_unwritable_cache_only_costs_a_rebuild(tmp_path, monkeypatch):
+    blocker = tmp_path / "not-a-dir"
+    blocker.write_text("")
+    monkeypatch.setenv("PYUCORE_CACHE", str(blocker / "cache"))
+    monkeypatch.setenv("ZIG_GLOBAL_CACHE_DIR", str(tmp_path / "zig"))
+    monkeypatch.setattr(build, "_MEMO", {})
+    assert elf_of(build_program("softint")).header["e_entry"] == 0x800020
