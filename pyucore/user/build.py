@@ -5,6 +5,7 @@ cached by a hash of everything that goes into it (library sources, the program, 
 zig version), on disk and in this process, so only the first build of a given source ever runs zig.
 """
 
+import functools
 import hashlib
 import importlib.metadata
 import os
@@ -107,9 +108,13 @@ def compile_c(source_path, output_path) -> None:
     os.chmod(output_path, 0o755)
 
 
+@functools.cache
 def zig_version() -> str:
     """The version of the installed ziglang package (part of every cache key)."""
-    return importlib.metadata.version("ziglang")
+    try:
+        return importlib.metadata.version("ziglang")
+    except importlib.metadata.PackageNotFoundError:
+        raise BuildError("the C compiler is missing: install the ziglang package (pip install ziglang)") from None
 
 
 def cache_dir() -> Path:

@@ -92,6 +92,18 @@ def test_programs_have_no_unwind_tables_or_extra_loadable_segments(name):
     assert "PT_GNU_EH_FRAME" not in kinds and "PT_INTERP" not in kinds and "PT_DYNAMIC" not in kinds
 
 
+@pytest.mark.parametrize("name", ALL_PROGRAMS)
+def test_all_of_text_is_instructions_that_never_use_gp_or_tp(name):
+    elf = elf_of(build_program(name))
+    text = elf.get_section_by_name(".text")
+    md = capstone.Cs(capstone.CS_ARCH_RISCV, capstone.CS_MODE_RISCV64 | capstone.CS_MODE_RISCVC)
+    instructions = list(md.disasm(text.data(), text["sh_addr"]))
+    # capstone stops at the first undecodable word, so this also means no data sits in .text
+    assert sum(insn.size for insn in instructions) == text["sh_size"]
+    # _start never sets gp or tp, so code must not rely on them
+    assert not [insn for insn in instructions if "gp" in insn.op_str or "tp" in insn.op_str]
+
+
 def test_divzero_contains_a_real_divide_instruction():
     elf = elf_of(build_program("divzero"))
     mnemonics = [insn.mnemonic for insn in function_instructions(elf, "main")]
