@@ -1,0 +1,68 @@
+"""kern_init (ucore's init.c): lays out the kernel image, brings up every subsystem, then idles.
+
+The kernel image in RAM (from 0x80200000) holds what ucore's linked image holds that pyucore's kernel
+needs in RAM: the boot page directory, idle's boot stack, and the user program to exec (its name and
+ELF bytes, as ucore links `_binary_obj___user_<name>_out_start`).
+"""
+
+from pyucore.kern import hw
+from pyucore.kern.debug.events import events_init
+from pyucore.kern.driver.console import cons_init
+from pyucore.kern.libs.stdio import cprintf
+from pyucore.kern.mm import pmm, vmm
+from pyucore.kern.mm.memlayout import KERNEL_BEGIN_PADDR, KSTACKSIZE
+from pyucore.kern.mm.mmu import PGSIZE
+from pyucore.kern.process import proc
+from pyucore.kern.schedule.sched import schedule
+from pyucore.kern.trap import trap
+
+
+class Deadlock(Exception):
+    """No process can run and none will ever become runnable."""
+
+
+def _round_page(a):
+    return (a + PGSIZE - 1) & ~(PGSIZE - 1)
+
+
+def load_kernel_image(name, elf):
+    """Writes the kernel image; returns (boot_pgdir, bootstack, (name_kva, binary_kva, size), end)."""
+    ram = hw.ram
+    boot_pgdir = KERNEL_BEGIN_PADDR
+    bootstack = boot_pgdir + PGSIZE
+    name_pa = bootstack + KSTACKSIZE
+    name_bytes = name.encode("latin-1") + b"\0"
+    binary_pa = _round_page(name_pa + len(name_bytes))
+    ram.write(name_pa, name_bytes)
+    ram.write(binary_pa, elf)
+    pmm.setup_boot_pgdir(boot_pgdir)
+    program = (pmm.KADDR(name_pa), pmm.KADDR(binary_pa), len(elf))
+    return boot_pgdir, bootstack, program, binary_pa + len(elf)
+
+
+def kern_init(machine, name, elf, tick_insns=10000, tick_num=100, max_insns=None, cow=True,
+              console=None, quiet_boot=False):
+    """Boots the kernel on machine to run program `name` (ELF bytes elf); returns only by exception:
+    Shutdown (clean halt), KernelPanic, Deadlock or InstructionLimit."""
+    hw.bind(machine)
+    cons_init(console, quiet_boot)
+    events_init()
+    boot_pgdir, bootstack, program, end = load_kernel_image(name, elf)
+    proc.bootstack = bootstack
+    cprintf("(THU.CST) os is loading ...\n\n")
+    pmm.pmm_init(end, boot_pgdir)
+    trap.idt_init()
+    vmm.vmm_init()
+    proc.fork_share = 1 if cow else 0
+    proc.proc_init(program)
+    trap.clock_init(tick_insns, tick_num, max_insns)
+    cpu_idle()
+
+
+def cpu_idle():
+    """idle: schedules whenever asked; being back here means nothing can ever run again."""
+    while True:
+        if proc.idleproc.need_resched:
+            schedule()
+        raise Deadlock("no runnable process: %s" % ", ".join(
+            "pid %d (%s) %s" % (p.pid, p.name, proc.STATE_NAMES[p.state]) for p in proc.proc_list))

@@ -1,0 +1,95 @@
+"""Memory layout of pyucore (ucore's memlayout.h): constants, and the `Page` struct of every physical page."""
+
+from pyucore.machine.riscv import PGSIZE, RAM_BASE, RAM_SIZE
+
+KERNBASE = 0xFFFFFFFFC0200000
+KERNEL_BEGIN_PADDR = 0x80200000
+KERNEL_BEGIN_VADDR = KERNBASE
+PHYSICAL_MEMORY_OFFSET = 0xFFFFFFFF40000000   # va_pa_offset: kernel VA = PA + this
+PHYSICAL_MEMORY_END = RAM_BASE + RAM_SIZE
+KMEMSIZE = 0x7E00000
+KERNTOP = KERNBASE + KMEMSIZE
+DRAM_BASE = RAM_BASE
+NBASE = DRAM_BASE // PGSIZE                   # ppn of the first page of RAM
+
+KSTACKPAGE = 2
+KSTACKSIZE = KSTACKPAGE * PGSIZE
+
+USERTOP = 0x80000000
+USTACKTOP = USERTOP
+USTACKPAGE = 256
+USTACKSIZE = USTACKPAGE * PGSIZE
+USERBASE = 0x00200000
+UTEXT = 0x00800000
+USTAB = USERBASE
+
+# Page.flags bits
+PG_reserved = 0
+PG_property = 1
+
+
+def USER_ACCESS(start, end):
+    """True iff [start, end) is a non-empty range inside user space."""
+    return USERBASE <= start < end <= USERTOP
+
+
+def KERN_ACCESS(start, end):
+    """True iff [start, end) is a non-empty range inside the kernel window."""
+    return KERNBASE <= start < end <= KERNTOP
+
+
+class Page:
+    """struct Page: bookkeeping of one physical page (ref count, flags, free-block size, swap links)."""
+
+    __slots__ = ("ppn", "ref", "flags", "property", "pra_vaddr")
+
+    def __init__(self, ppn):
+        self.ppn = ppn
+        self.ref = 0
+        self.flags = 0
+        self.property = 0
+        self.pra_vaddr = 0
+
+    def __repr__(self):
+        return f"Page(pa={self.ppn << 12:#x}, ref={self.ref})"
+
+
+def set_page_ref(page, val):
+    """Sets page's reference count to val."""
+    page.ref = val
+
+
+def page_ref_inc(page):
+    """Adds one reference to page; returns the new count."""
+    page.ref += 1
+    return page.ref
+
+
+def page_ref_dec(page):
+    """Drops one reference from page; returns the new count."""
+    page.ref -= 1
+    return page.ref
+
+
+def SetPageReserved(page):
+    page.flags |= 1 << PG_reserved
+
+
+def ClearPageReserved(page):
+    page.flags &= ~(1 << PG_reserved)
+
+
+def PageReserved(page):
+    return bool(page.flags & (1 << PG_reserved))
+
+
+def SetPageProperty(page):
+    page.flags |= 1 << PG_property
+
+
+def ClearPageProperty(page):
+    page.flags &= ~(1 << PG_property)
+
+
+def PageProperty(page):
+    return bool(page.flags & (1 << PG_property))

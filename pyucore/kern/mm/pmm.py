@@ -1,0 +1,481 @@
+"""Physical memory management (ucore's pmm.c): the page allocator, page tables, and their self-checks.
+
+Pointers into physical memory (a page directory, a PTE) are physical addresses here; KADDR gives
+the kernel virtual address ucore would print.
+"""
+
+from pyucore.kern import hw
+from pyucore.kern.debug.panic import kassert, panic
+from pyucore.kern.libs.error import E_NO_MEM
+from pyucore.kern.libs.stdio import cprintf
+from pyucore.kern.mm.default_pmm import default_pmm_manager
+from pyucore.kern.mm.memlayout import (
+    KERNBASE, KERNEL_BEGIN_PADDR, NBASE, PHYSICAL_MEMORY_OFFSET, Page, SetPageReserved,
+    page_ref_dec, page_ref_inc, set_page_ref,
+)
+from pyucore.kern.mm.mmu import (
+    NPTEENTRY, PDX0, PDX1, PGSHIFT, PGSIZE, PTE_A, PTE_ADDR, PTE_COW, PTE_D, PTE_R, PTE_U, PTE_USER,
+    PTE_V, PTE_W, PTE_X, PTSIZE, PTX, ROUNDDOWN, SATP_MODE_SV39, ptd_create, pte_create,
+)
+from pyucore.machine.riscv import ACCESS_LOAD, ACCESS_STORE, PTE_G
+
+va_pa_offset = PHYSICAL_MEMORY_OFFSET
+pages = []            # every Page of RAM, indexed by ppn - NBASE
+npage = 0
+pmm_manager = None
+boot_pgdir = 0        # physical address of the boot page directory
+boot_cr3 = 0
+_zero_page = bytes(PGSIZE)
+stats = None          # counters shared with the rest of the kernel (dict), set by pmm_init
+
+
+def KADDR(pa):
+    """Kernel virtual address of physical address pa."""
+    return pa + va_pa_offset
+
+
+def PADDR(kva):
+    """Physical address of kernel virtual address kva; panics outside the kernel window."""
+    if kva < KERNBASE:
+        panic("PADDR called with invalid kva %p", kva)
+    return kva - va_pa_offset
+
+
+def page2ppn(page):
+    return page.ppn
+
+
+def page2pa(page):
+    """Physical address of the page described by page."""
+    return page.ppn << PGSHIFT
+
+
+def pa2page(pa):
+    """The Page describing physical address pa; panics if pa is not RAM."""
+    i = (pa >> PGSHIFT) - NBASE
+    if not 0 <= i < len(pages):
+        panic("pa2page called with invalid pa")
+    return pages[i]
+
+
+def page2kva(page):
+    return KADDR(page2pa(page))
+
+
+def kva2page(kva):
+    return pa2page(PADDR(kva))
+
+
+def pte2page(pte):
+    """The Page a valid PTE maps."""
+    if not pte & PTE_V:
+        panic("pte2page called with invalid pte")
+    return pa2page(PTE_ADDR(pte))
+
+
+def pde2page(pde):
+    return pa2page(PTE_ADDR(pde))
+
+
+def alloc_pages(n):
+    """n contiguous free pages (ref 0), or None when memory is exhausted."""
+    page = pmm_manager.alloc_pages(n)
+    if page is not None:
+        stats["pages_allocated"] += n
+    return page
+
+
+def alloc_page():
+    return alloc_pages(1)
+
+
+def free_pages(base, n):
+    """Gives back n pages from base; translated code cached for them is dropped."""
+    for i in range(n):
+        hw.cpu.invalidate_page((base.ppn + i) << PGSHIFT)
+    pmm_manager.free_pages(base, n)
+    stats["pages_freed"] += n
+
+
+def free_page(page):
+    free_pages(page, 1)
+
+
+def nr_free_pages():
+    """Number of free physical pages."""
+    return pmm_manager.nr_free_pages()
+
+
+def init_memmap(base, n):
+    pmm_manager.init_memmap(base, n)
+
+
+def page_init(mem_begin, freemem, mem_end):
+    """Describes RAM with Page structs, all reserved, then frees [freemem, mem_end) to the allocator."""
+    global pages, npage
+    npage = mem_end >> PGSHIFT
+    pages = [Page(NBASE + i) for i in range(npage - NBASE)]
+    for p in pages:
+        SetPageReserved(p)
+    cprintf("physcial memory map:\n")
+    cprintf("  memory: 0x%08lx, [0x%08lx, 0x%08lx].\n", mem_end - mem_begin, mem_begin, mem_end - 1)
+    pmm_manager.pages = pages
+    first = pa2page(freemem)
+    init_memmap(first, (mem_end - freemem) >> PGSHIFT)
+
+
+def pmm_init(kernel_end, boot_pgdir_pa):
+    """Sets up the allocator over the RAM after the kernel image and the boot page table; runs the checks."""
+    global pmm_manager, boot_pgdir, boot_cr3, stats
+    stats = {"pages_allocated": 0, "pages_freed": 0, "pages_copied_by_fork": 0,
+             "cow_faults": 0, "cow_copies": 0}
+    pmm_manager = default_pmm_manager(pages, NBASE)
+    cprintf("memory management: %s\n", pmm_manager.name)
+    mem_end = hw.machine.ram.base + hw.machine.ram.size
+    page_init(KERNEL_BEGIN_PADDR, ROUNDUP_PAGE(kernel_end), mem_end)
+    cprintf("vapaofset is %llu\n", va_pa_offset)
+    check_alloc_page()
+    boot_pgdir = boot_pgdir_pa
+    boot_cr3 = SATP_MODE_SV39 | (boot_pgdir >> PGSHIFT)
+    hw.mmu.satp = boot_cr3
+    check_pgdir()
+    check_boot_pgdir()
+
+
+def ROUNDUP_PAGE(a):
+    return (a + PGSIZE - 1) & ~(PGSIZE - 1)
+
+
+def setup_boot_pgdir(pa):
+    """Writes the boot page directory at pa: only the 1 GiB kernel window at entry 511."""
+    ram = hw.ram
+    ram.zero_page(pa)
+    window = pte_create(hw.machine.ram.base >> PGSHIFT, PTE_R | PTE_W | PTE_X | PTE_A | PTE_D)
+    ram.write_u64(pa + 511 * 8, window)
+
+
+def _is_leaf(pte):
+    return pte & (PTE_R | PTE_W | PTE_X)
+
+
+def _next_level(ptep, create):
+    """Physical address of the table a directory entry points to, creating it if asked; None if absent."""
+    ram = hw.ram
+    pde = ram.read_u64(ptep)
+    if pde & PTE_V:
+        return None if _is_leaf(pde) else PTE_ADDR(pde)
+    if not create:
+        return None
+    page = alloc_page()
+    if page is None:
+        return None
+    set_page_ref(page, 1)
+    pa = page2pa(page)
+    ram.zero_page(pa)
+    ram.write_u64(ptep, ptd_create(page.ppn))
+    return pa
+
+
+def get_pte(pgdir, la, create):
+    """Physical address of la's level-0 PTE in pgdir, creating missing tables if create; None if it can't."""
+    pd0 = _next_level(pgdir + PDX1(la) * 8, create)
+    if pd0 is None:
+        return None
+    pt = _next_level(pd0 + PDX0(la) * 8, create)
+    if pt is None:
+        return None
+    return pt + PTX(la) * 8
+
+
+def get_page(pgdir, la):
+    """(Page mapped at la, its PTE address), or (None, PTE address or None) when nothing is mapped."""
+    ptep = get_pte(pgdir, la, False)
+    if ptep is not None:
+        pte = hw.ram.read_u64(ptep)
+        if pte & PTE_V:
+            return pte2page(pte), ptep
+    return None, ptep
+
+
+def tlb_invalidate(pgdir, la):
+    """sfence.vma for la: the kernel changed or removed the PTE of la."""
+    hw.mmu.flush(la)
+
+
+def page_remove_pte(pgdir, la, ptep):
+    """Unmaps la (PTE at ptep), freeing the page when this was its last reference."""
+    ram = hw.ram
+    pte = ram.read_u64(ptep)
+    if pte & PTE_V:
+        page = pte2page(pte)
+        if page_ref_dec(page) == 0:
+            free_page(page)
+        ram.write_u64(ptep, 0)
+        tlb_invalidate(pgdir, la)
+
+
+def page_remove(pgdir, la):
+    """Unmaps la from pgdir if it is mapped."""
+    ptep = get_pte(pgdir, la, False)
+    if ptep is not None:
+        page_remove_pte(pgdir, la, ptep)
+
+
+def page_insert(pgdir, page, la, perm):
+    """Maps page at la with perm (replacing any old mapping); returns 0, or -E_NO_MEM without a table."""
+    ptep = get_pte(pgdir, la, True)
+    if ptep is None:
+        return -E_NO_MEM
+    page_ref_inc(page)
+    pte = hw.ram.read_u64(ptep)
+    if pte & PTE_V:
+        if pte2page(pte) is page:
+            page_ref_dec(page)
+        else:
+            page_remove_pte(pgdir, la, ptep)
+    hw.ram.write_u64(ptep, pte_create(page.ppn, perm))
+    tlb_invalidate(pgdir, la)
+    return 0
+
+
+def pgdir_alloc_page(pgdir, la, perm):
+    """Allocates a page and maps it at la; returns the Page, or None (nothing leaked) when out of memory."""
+    page = alloc_page()
+    if page is None:
+        return None
+    if page_insert(pgdir, page, la, perm) != 0:
+        free_page(page)
+        return None
+    return page
+
+
+def unmap_range(pgdir, start, end):
+    """Removes every mapping in [start, end) (page aligned, user space)."""
+    ram = hw.ram
+    la = start
+    while la < end:
+        ptep = get_pte(pgdir, la, False)
+        if ptep is None:
+            la = ROUNDDOWN(la + PTSIZE, PTSIZE)
+            continue
+        if ram.read_u64(ptep) != 0:
+            page_remove_pte(pgdir, la, ptep)
+        la += PGSIZE
+
+
+def _table_empty(pa):
+    return hw.ram.read(pa, PGSIZE) == _zero_page
+
+
+def exit_range(pgdir, start, end):
+    """Frees the (already emptied) level-0 and level-1 tables that cover [start, end)."""
+    ram = hw.ram
+    for i1 in range(PDX1(start), PDX1(end - 1) + 1):
+        pdep1 = pgdir + i1 * 8
+        pd0 = _next_level(pdep1, False)
+        if pd0 is None:
+            continue
+        lo = max(start, i1 << 30)
+        hi = min(end - 1, ((i1 + 1) << 30) - 1)
+        for i0 in range(PDX0(lo), PDX0(hi) + 1):
+            pdep0 = pd0 + i0 * 8
+            pt = _next_level(pdep0, False)
+            if pt is not None and _table_empty(pt):
+                free_page(pa2page(pt))
+                ram.write_u64(pdep0, 0)
+        if _table_empty(pd0):
+            free_page(pa2page(pd0))
+            ram.write_u64(pdep1, 0)
+
+
+def copy_range(to, from_, start, end, share):
+    """Copies the user mappings of [start, end) from page table from_ into to: a private copy of each
+    page (share == 0), or the same page shared copy-on-write (share == 1). Returns 0 or -E_NO_MEM."""
+    ram = hw.ram
+    la = start
+    while la < end:
+        ptep = get_pte(from_, la, False)
+        if ptep is None:
+            la = ROUNDDOWN(la + PTSIZE, PTSIZE)
+            continue
+        pte = ram.read_u64(ptep)
+        if pte & PTE_V:
+            nptep = get_pte(to, la, True)
+            if nptep is None:
+                return -E_NO_MEM
+            page = pte2page(pte)
+            perm = pte & PTE_USER
+            if share:
+                ret = _share_page(from_, to, la, ptep, page, pte)
+            else:
+                ret = _copy_page(to, la, page, perm)
+            if ret != 0:
+                return ret
+        la += PGSIZE
+    return 0
+
+
+def _copy_page(to, la, page, perm):
+    """Maps a fresh copy of page at la in to; 0 or -E_NO_MEM."""
+    npage = alloc_page()
+    if npage is None:
+        return -E_NO_MEM
+    hw.ram.copy_page(page2pa(npage), page2pa(page))
+    stats["pages_copied_by_fork"] += 1
+    if page_insert(to, npage, la, perm) != 0:
+        free_page(npage)
+        return -E_NO_MEM
+    return 0
+
+
+def _share_page(from_, to, la, ptep, page, pte):
+    """Maps page at la in to as well; a writable page becomes read-only + PTE_COW in both tables."""
+    perm = pte & (PTE_USER | PTE_COW)
+    if perm & (PTE_W | PTE_COW):
+        perm = (perm & ~PTE_W) | PTE_COW
+        if pte & PTE_W:
+            hw.ram.write_u64(ptep, pte_create(page.ppn, perm))
+            tlb_invalidate(from_, la)
+    return page_insert(to, page, la, perm)
+
+
+def setup_pgdir_page():
+    """A new page directory holding a copy of boot_pgdir (the kernel window); its address, or None."""
+    page = alloc_page()
+    if page is None:
+        return None
+    pa = page2pa(page)
+    hw.ram.copy_page(pa, boot_pgdir)
+    return pa
+
+
+def check_alloc_page():
+    """Runs the allocator's own check, then prints its success line."""
+    pmm_manager.check()
+    cprintf("check_alloc_page() succeeded!\n")
+
+
+def _pte_at(pgdir, la):
+    ptep = get_pte(pgdir, la, False)
+    return 0 if ptep is None else hw.ram.read_u64(ptep)
+
+
+def check_pgdir():
+    """page_insert / get_pte / page_remove against boot_pgdir, with reference counts; frees all it used."""
+    nr_free_store = nr_free_pages()
+    kassert(npage <= (hw.machine.ram.base + hw.machine.ram.size) >> PGSHIFT)
+    kassert(get_page(boot_pgdir, 0)[0] is None, "boot_pgdir maps address 0")
+    p1 = alloc_page()
+    kassert(page_insert(boot_pgdir, p1, 0x0, 0) == 0)
+    ptep = get_pte(boot_pgdir, 0x0, False)
+    kassert(ptep is not None and pte2page(hw.ram.read_u64(ptep)) is p1 and p1.ref == 1)
+    kassert(get_pte(boot_pgdir, PGSIZE, False) == ptep + 8, "neighbouring PTEs are not adjacent")
+    p2 = alloc_page()
+    kassert(page_insert(boot_pgdir, p2, PGSIZE, PTE_U | PTE_W | PTE_R) == 0)
+    pte = _pte_at(boot_pgdir, PGSIZE)
+    kassert(pte & PTE_U and pte & PTE_W and p2.ref == 1)
+    kassert(hw.ram.read_u64(boot_pgdir) & PTE_V and not hw.ram.read_u64(boot_pgdir) & PTE_U,
+            "a non-leaf entry carries U")
+    kassert(page_insert(boot_pgdir, p1, PGSIZE, 0) == 0)
+    kassert(p1.ref == 2 and p2.ref == 0, "remapping did not move the references")
+    kassert(pte2page(_pte_at(boot_pgdir, PGSIZE)) is p1 and not _pte_at(boot_pgdir, PGSIZE) & PTE_U)
+    page_remove(boot_pgdir, 0x0)
+    kassert(p1.ref == 1 and p2.ref == 0)
+    page_remove(boot_pgdir, PGSIZE)
+    kassert(p1.ref == 0 and p2.ref == 0)
+    kassert(nr_free_pages() == nr_free_store - 2, "p2 or p1 was not freed with its last reference")
+    pd0 = PTE_ADDR(hw.ram.read_u64(boot_pgdir))
+    free_page(pa2page(PTE_ADDR(hw.ram.read_u64(pd0))))
+    free_page(pa2page(pd0))
+    hw.ram.write_u64(boot_pgdir, 0)
+    tlb_invalidate(boot_pgdir, 0)
+    kassert(nr_free_pages() == nr_free_store, "check_pgdir leaked pages")
+    cprintf("check_pgdir() succeeded!\n")
+
+
+def check_boot_pgdir():
+    """The kernel window maps all RAM for S-mode only; a user page at 0x100 is seen through the MMU."""
+    nr_free_store = nr_free_pages()
+    base, size = hw.machine.ram.base, hw.machine.ram.size
+    for pa in range(base, base + size, 1 << 20):
+        kassert(hw.mmu.translate(KADDR(pa), ACCESS_LOAD, user=False) == pa, "kernel window is wrong")
+    kassert(hw.ram.read_u64(boot_pgdir) == 0, "boot_pgdir maps user space")
+    p = alloc_page()
+    kassert(page_insert(boot_pgdir, p, 0x100, PTE_W | PTE_R) == 0 and p.ref == 1)
+    kassert(page_insert(boot_pgdir, p, 0x100 + PGSIZE, PTE_W | PTE_R) == 0 and p.ref == 2)
+    text = b"ucore: Hello world!!"
+    for i, b in enumerate(text):
+        pa = hw.mmu.translate(0x100 + i, ACCESS_STORE, user=False)
+        hw.ram.write_u8(pa, b)
+    seen = bytes(hw.ram.read_u8(hw.mmu.translate(0x100 + PGSIZE + i, ACCESS_LOAD, user=False))
+                 for i in range(len(text)))
+    kassert(seen == text, "two mappings of one page disagree")
+    kassert(_pte_at(boot_pgdir, 0x100) & PTE_D, "the MMU did not set D on a store")
+    page_remove(boot_pgdir, 0x100)
+    page_remove(boot_pgdir, 0x100 + PGSIZE)
+    kassert(p.ref == 0)
+    exit_range(boot_pgdir, 0, PTSIZE)
+    kassert(hw.ram.read_u64(boot_pgdir) == 0, "tables of the check were not freed")
+    kassert(nr_free_pages() == nr_free_store, "check_boot_pgdir leaked pages")
+    cprintf("check_boot_pgdir() succeeded!\n")
+
+
+def _perm_text(pte):
+    return "".join(c if pte & bit else "-" for c, bit in
+                   (("R", PTE_R), ("W", PTE_W), ("X", PTE_X), ("U", PTE_U), ("G", PTE_G))) + \
+        (" COW" if pte & PTE_COW else "")
+
+
+def walk_mappings(pgdir):
+    """Every leaf mapping of pgdir as (va, pa, size, pte), in address order."""
+    ram = hw.ram
+    out = []
+    for i1 in range(NPTEENTRY):
+        e1 = ram.read_u64(pgdir + i1 * 8)
+        if not e1 & PTE_V:
+            continue
+        va1 = i1 << 30
+        if va1 & (1 << 38):
+            va1 |= 0xFFFFFF8000000000
+        if _is_leaf(e1):
+            out.append((va1, PTE_ADDR(e1), 1 << 30, e1))
+            continue
+        t1 = ram.read(PTE_ADDR(e1), PGSIZE)
+        for i0 in range(NPTEENTRY):
+            e0 = int.from_bytes(t1[i0 * 8:i0 * 8 + 8], "little")
+            if not e0 & PTE_V:
+                continue
+            va0 = va1 | (i0 << 21)
+            if _is_leaf(e0):
+                out.append((va0, PTE_ADDR(e0), 1 << 21, e0))
+                continue
+            t0 = ram.read(PTE_ADDR(e0), PGSIZE)
+            for i in range(NPTEENTRY):
+                e = int.from_bytes(t0[i * 8:i * 8 + 8], "little")
+                if e & PTE_V:
+                    out.append((va0 | (i << 12), PTE_ADDR(e), PGSIZE, e))
+    return out
+
+
+def merged_mappings(pgdir):
+    """walk_mappings with runs merged where va and pa are both contiguous and the permissions equal."""
+    mask = PTE_R | PTE_W | PTE_X | PTE_U | PTE_G | PTE_COW
+    runs = []
+    for va, pa, size, pte in walk_mappings(pgdir):
+        if runs:
+            rva, rpa, rsize, rpte = runs[-1]
+            if rva + rsize == va and rpa + rsize == pa and (rpte & mask) == (pte & mask):
+                runs[-1] = (rva, rpa, rsize + size, rpte)
+                continue
+        runs.append((va, pa, size, pte))
+    return runs
+
+
+def print_pgdir(pgdir, title):
+    """Prints the mapped ranges of pgdir (merged runs) with their physical pages and permission bits."""
+    cprintf("---- page table of %s: root at pa 0x%08lx ----\n", title, pgdir)
+    for va, pa, size, pte in merged_mappings(pgdir):
+        npg = size >> PGSHIFT
+        cprintf("  va [0x%016lx, 0x%016lx)  %6d page%s -> pa [0x%08lx, 0x%08lx)  %s\n",
+                va, va + size, npg, " " if npg == 1 else "s", pa, pa + size, _perm_text(pte))
+    cprintf("---- end of page table ----\n")

@@ -1,0 +1,382 @@
+"""Virtual memory areas and the page-fault handler (ucore's vmm.c).
+
+mm_struct holds a process's VMAs (sorted by address) and its page directory; do_pgfault serves
+demand-paged stack pages and copy-on-write breaks, and reports every fault it cannot serve.
+"""
+
+import bisect
+
+from pyucore.kern import hw
+from pyucore.kern.debug.panic import kassert
+from pyucore.kern.libs.error import E_INVAL, E_NO_MEM
+from pyucore.kern.libs.stdio import cprintf
+from pyucore.kern.mm import pmm
+from pyucore.kern.mm.memlayout import KERN_ACCESS, USER_ACCESS
+from pyucore.kern.mm.mmu import (
+    PGSIZE, PTE_ADDR, PTE_COW, PTE_R, PTE_U, PTE_USER, PTE_V, PTE_W, PTE_X, PTSIZE, ROUNDDOWN, ROUNDUP,
+    pte_create,
+)
+from pyucore.machine.riscv import (
+    ACCESS_STORE, CAUSE_FETCH_PAGE_FAULT, CAUSE_STORE_ACCESS, CAUSE_STORE_PAGE_FAULT,
+)
+
+VM_READ = 0x1
+VM_WRITE = 0x2
+VM_EXEC = 0x4
+VM_STACK = 0x8
+
+check_mm_struct = None     # the mm of a boot self-check, while one runs (faults then print their address)
+pgfault_num = 0
+
+
+class vma_struct:
+    """A virtual memory area [vm_start, vm_end) of one mm, with VM_* flags."""
+
+    __slots__ = ("vm_mm", "vm_start", "vm_end", "vm_flags")
+
+    def __init__(self, vm_start, vm_end, vm_flags):
+        self.vm_mm = None
+        self.vm_start = vm_start
+        self.vm_end = vm_end
+        self.vm_flags = vm_flags
+
+
+class mm_struct:
+    """A process's address space: sorted VMAs, a lookup cache, the page directory and a share count."""
+
+    def __init__(self):
+        self.mmap_list = []          # vma_struct, sorted by vm_start
+        self.mmap_cache = None
+        self.pgdir = 0               # physical address of the page directory (0 = none yet)
+        self.map_count = 0
+        self.mm_count = 0
+        self.sm_priv = None          # the swap manager's per-mm state
+
+
+def mm_create():
+    """A new, empty mm_struct (swap managers hook in through swap_init_mm)."""
+    mm = mm_struct()
+    from pyucore.kern.mm import swap
+    if swap.swap_init_ok:
+        swap.swap_init_mm(mm)
+    return mm
+
+
+def vma_create(vm_start, vm_end, vm_flags):
+    return vma_struct(vm_start, vm_end, vm_flags)
+
+
+def mm_count_inc(mm):
+    mm.mm_count += 1
+    return mm.mm_count
+
+
+def mm_count_dec(mm):
+    mm.mm_count -= 1
+    return mm.mm_count
+
+
+def find_vma(mm, addr):
+    """The first VMA with vm_end > addr (it may start above addr), or None; uses and updates the cache."""
+    if mm is None:
+        return None
+    vma = mm.mmap_cache
+    if vma is not None and vma.vm_start <= addr < vma.vm_end:
+        return vma
+    for vma in mm.mmap_list:
+        if addr < vma.vm_end:
+            if vma.vm_start <= addr:
+                mm.mmap_cache = vma
+            return vma
+    return None
+
+
+def insert_vma_struct(mm, vma):
+    """Inserts vma in address order; panics if it overlaps a neighbour."""
+    kassert(vma.vm_start < vma.vm_end, "empty vma")
+    starts = [v.vm_start for v in mm.mmap_list]
+    i = bisect.bisect_left(starts, vma.vm_start)
+    if i > 0:
+        kassert(mm.mmap_list[i - 1].vm_end <= vma.vm_start, "vma overlaps the previous one")
+    if i < len(mm.mmap_list):
+        kassert(vma.vm_end <= mm.mmap_list[i].vm_start, "vma overlaps the next one")
+    vma.vm_mm = mm
+    mm.mmap_list.insert(i, vma)
+    mm.map_count += 1
+
+
+def mm_destroy(mm):
+    """Drops mm's VMAs and the mm itself (its pages must already be unmapped)."""
+    mm.mmap_list = []
+    mm.mmap_cache = None
+    mm.map_count = 0
+
+
+def mm_map(mm, addr, length, vm_flags):
+    """Adds the VMA covering [addr, addr+length) rounded to pages; 0, or -E_INVAL outside user space or
+    overlapping an existing VMA."""
+    start, end = ROUNDDOWN(addr, PGSIZE), ROUNDUP(addr + length, PGSIZE)
+    if not USER_ACCESS(start, end):
+        return -E_INVAL
+    kassert(mm is not None)
+    vma = find_vma(mm, start)
+    if vma is not None and end > vma.vm_start:
+        return -E_INVAL
+    insert_vma_struct(mm, vma_create(start, end, vm_flags))
+    return 0
+
+
+def dup_mmap(to, from_, share):
+    """Copies every VMA of from_ into to and their pages with copy_range; 0 or -E_NO_MEM."""
+    for vma in from_.mmap_list:
+        insert_vma_struct(to, vma_create(vma.vm_start, vma.vm_end, vma.vm_flags))
+        if pmm.copy_range(to.pgdir, from_.pgdir, vma.vm_start, vma.vm_end, share) != 0:
+            return -E_NO_MEM
+    return 0
+
+
+def exit_mmap(mm):
+    """Unmaps every page of mm's VMAs, then frees their page tables (mm must be unshared)."""
+    kassert(mm is not None and mm.mm_count == 0)
+    for vma in mm.mmap_list:
+        pmm.unmap_range(mm.pgdir, vma.vm_start, vma.vm_end)
+    for vma in mm.mmap_list:
+        pmm.exit_range(mm.pgdir, vma.vm_start, vma.vm_end)
+
+
+def _vma_perm(vma):
+    """PTE permissions for a page of vma (ucore gives a read-only VMA no R; pyucore fixes that)."""
+    perm = PTE_U
+    if vma.vm_flags & VM_READ:
+        perm |= PTE_R
+    if vma.vm_flags & VM_WRITE:
+        perm |= PTE_R | PTE_W
+    if vma.vm_flags & VM_EXEC:
+        perm |= PTE_X
+    return perm
+
+
+def _access_allowed(vma, error_code):
+    """True iff the VMA's flags permit the access that faulted."""
+    if error_code in (CAUSE_STORE_PAGE_FAULT, CAUSE_STORE_ACCESS):
+        return bool(vma.vm_flags & VM_WRITE)
+    if error_code == CAUSE_FETCH_PAGE_FAULT:
+        return bool(vma.vm_flags & VM_EXEC)
+    return bool(vma.vm_flags & (VM_READ | VM_WRITE))
+
+
+def _report(error_code, fmt, *args):
+    """Prints why a fault cannot be served, after the fault's name (served faults stay silent, so the
+    console does not depend on demand paging or copy-on-write; a boot self-check printed it already)."""
+    if check_mm_struct is None:
+        from pyucore.kern.trap.trap import exception_message
+        cprintf("%s\n", exception_message(error_code))
+    cprintf(fmt, *args)
+
+
+def do_cow_page(mm, la, ptep, pte):
+    """Breaks copy-on-write at page la: a private copy, or W restored on the last reference; 0 or -E_NO_MEM."""
+    page = pmm.pte2page(pte)
+    pmm.stats["cow_faults"] += 1
+    perm = ((pte & PTE_USER) | PTE_W) & ~PTE_COW
+    if page.ref == 1:
+        hw.ram.write_u64(ptep, pte_create(page.ppn, perm | (pte & 0xC0)))
+        pmm.tlb_invalidate(mm.pgdir, la)
+        return 0
+    npage = pmm.alloc_page()
+    if npage is None:
+        return -E_NO_MEM
+    hw.ram.copy_page(pmm.page2pa(npage), pmm.page2pa(page))
+    pmm.stats["cow_copies"] += 1
+    if pmm.page_insert(mm.pgdir, npage, la, perm) != 0:
+        pmm.free_page(npage)
+        return -E_NO_MEM
+    return 0
+
+
+def do_pgfault(mm, error_code, addr):
+    """Serves a page fault at addr of kind error_code (scause): maps a zeroed page where a VMA allows the
+    access, breaks COW, or brings a page back from swap. Returns 0, -E_INVAL (no VMA / not allowed)
+    or -E_NO_MEM."""
+    global pgfault_num
+    pgfault_num += 1
+    vma = find_vma(mm, addr)
+    if vma is None or vma.vm_start > addr:
+        _report(error_code, "not valid addr %x, and  can not find it in vma\n", addr)
+        return -E_INVAL
+    if not _access_allowed(vma, error_code):
+        _report(error_code, "not valid access to addr %x: its vma does not allow it\n", addr)
+        return -E_INVAL
+    la = ROUNDDOWN(addr, PGSIZE)
+    ptep = pmm.get_pte(mm.pgdir, la, True)
+    if ptep is None:
+        _report(error_code, "get_pte in do_pgfault failed\n")
+        return -E_NO_MEM
+    pte = hw.ram.read_u64(ptep)
+    if pte == 0:
+        if pmm.pgdir_alloc_page(mm.pgdir, la, _vma_perm(vma)) is None:
+            _report(error_code, "pgdir_alloc_page in do_pgfault failed\n")
+            return -E_NO_MEM
+        return 0
+    if pte & PTE_V:
+        if error_code == CAUSE_STORE_PAGE_FAULT and pte & PTE_COW:
+            ret = do_cow_page(mm, la, ptep, pte)
+            if ret != 0:
+                _report(error_code, "copy-on-write of addr %x failed: out of memory\n", addr)
+            return ret
+        _report(error_code, "not valid access to addr %x: the page does not allow it\n", addr)
+        return -E_INVAL
+    from pyucore.kern.mm import swap
+    if not swap.swap_init_ok:
+        _report(error_code, "no swap_init_ok but ptep is %x, failed\n", pte)
+        return -E_INVAL
+    return swap.swap_in_fault(mm, la, ptep, _vma_perm(vma))
+
+
+def user_mem_check(mm, addr, length, write):
+    """True iff [addr, addr+length) lies in mm's VMAs with the needed right (a write to a stack VMA must
+    stay above its lowest, guard page); with mm None, iff it lies in the kernel window."""
+    if mm is None:
+        return KERN_ACCESS(addr, addr + length)
+    if not USER_ACCESS(addr, addr + length):
+        return False
+    start, end = addr, addr + length
+    while start < end:
+        vma = find_vma(mm, start)
+        if vma is None or start < vma.vm_start:
+            return False
+        if not vma.vm_flags & (VM_WRITE if write else VM_READ):
+            return False
+        if write and vma.vm_flags & VM_STACK and start < vma.vm_start + PGSIZE:
+            return False
+        start = vma.vm_end
+    return True
+
+
+def _user_page(mm, va, write):
+    """Physical address of va in mm for a kernel access, faulting the page in (or breaking COW) first
+    as the MMU would; None if that fails."""
+    la = ROUNDDOWN(va, PGSIZE)
+    ptep = pmm.get_pte(mm.pgdir, la, False)
+    pte = 0 if ptep is None else hw.ram.read_u64(ptep)
+    if not pte & PTE_V or (write and not pte & PTE_W):
+        if do_pgfault(mm, CAUSE_STORE_PAGE_FAULT if write else 13, va) != 0:
+            return None
+        pte = hw.ram.read_u64(pmm.get_pte(mm.pgdir, la, False))
+    return PTE_ADDR(pte) + (va - la)
+
+
+def copy_from_user(mm, addr, length):
+    """The bytes at [addr, addr+length) of mm (or of the kernel window when mm is None), or None if the
+    range is not readable."""
+    if not user_mem_check(mm, addr, length, False):
+        return None
+    if mm is None:
+        return hw.ram.read(pmm.PADDR(addr), length)
+    out = bytearray()
+    va, end = addr, addr + length
+    while va < end:
+        n = min(end, ROUNDDOWN(va, PGSIZE) + PGSIZE) - va
+        pa = _user_page(mm, va, False)
+        if pa is None:
+            return None
+        out += hw.ram.read(pa, n)
+        va += n
+    return bytes(out)
+
+
+def copy_to_user(mm, addr, data):
+    """Writes data at addr in mm through its page table (breaking COW as a user store would);
+    True, or False if the range is not writable."""
+    if not user_mem_check(mm, addr, len(data), True):
+        return False
+    va, end, off = addr, addr + len(data), 0
+    while va < end:
+        n = min(end, ROUNDDOWN(va, PGSIZE) + PGSIZE) - va
+        pa = _user_page(mm, va, True)
+        if pa is None:
+            return False
+        hw.ram.write(pa, data[off:off + n])
+        va += n
+        off += n
+    return True
+
+
+def copy_string(mm, addr, maxlen):
+    """A NUL-terminated string of at most maxlen bytes from addr, or None if unreadable."""
+    out = bytearray()
+    while len(out) < maxlen:
+        b = copy_from_user(mm, addr + len(out), 1)
+        if b is None:
+            return None
+        if b == b"\0":
+            break
+        out += b
+    return out.decode("latin-1")
+
+
+def vmm_init():
+    """Runs the VMM self-checks."""
+    check_vmm()
+
+
+def check_vmm():
+    nr_free_store = pmm.nr_free_pages()
+    check_vma_struct()
+    check_pgfault()
+    kassert(nr_free_store == pmm.nr_free_pages(), "check_vmm leaked pages")
+    cprintf("check_vmm() succeeded.\n")
+
+
+def check_vma_struct():
+    """Inserts 100 VMAs out of order and checks their order, lookups and the gaps between them."""
+    mm = mm_create()
+    step1, step2 = 10, 100
+    for i in range(step1, 0, -1):
+        insert_vma_struct(mm, vma_create(i * 5, i * 5 + 2, 0))
+    for i in range(step1 + 1, step2 + 1):
+        insert_vma_struct(mm, vma_create(i * 5, i * 5 + 2, 0))
+    kassert(mm.map_count == step2)
+    for i, vma in enumerate(mm.mmap_list, start=1):
+        kassert(vma.vm_start == i * 5 and vma.vm_end == i * 5 + 2, "vmas are out of order")
+    for i in range(5, 5 * step2 + 1, 5):
+        vma1 = find_vma(mm, i)
+        kassert(vma1 is not None and vma1.vm_start == i and vma1.vm_end == i + 2)
+        kassert(find_vma(mm, i + 1) is vma1)
+        vma3 = find_vma(mm, i + 2)
+        kassert(vma3 is None or vma3.vm_start == i + 5, "a gap was found inside a vma")
+        kassert(find_vma(mm, i + 4) is vma3)
+    for i in range(4, -1, -1):
+        kassert(find_vma(mm, i) is mm.mmap_list[0] and mm.mmap_list[0].vm_start > i)
+    mm_destroy(mm)
+    cprintf("check_vma_struct() succeeded!\n")
+
+
+def check_pgfault():
+    """Stores 100 bytes at 0x100 through the MMU in a fresh mm: the first store faults and do_pgfault
+    serves it; the values read back equal those written; everything is freed again."""
+    global check_mm_struct
+    from pyucore.kern.trap.trap import kernel_load, kernel_store
+    nr_free_store = pmm.nr_free_pages()
+    check_mm_struct = mm = mm_create()
+    mm.pgdir = pmm.boot_pgdir
+    kassert(hw.ram.read_u64(mm.pgdir) == 0)
+    vma = vma_create(0, PTSIZE, VM_WRITE)
+    insert_vma_struct(mm, vma)
+    addr = 0x100
+    kassert(find_vma(mm, addr) is vma)
+    total = 0
+    for i in range(100):
+        kernel_store(addr + i, 1, i)
+        total += i
+    for i in range(100):
+        total -= kernel_load(addr + i, 1)
+    kassert(total == 0, "bytes read back differ from those written")
+    pmm.page_remove(mm.pgdir, ROUNDDOWN(addr, PGSIZE))
+    pmm.exit_range(mm.pgdir, 0, PTSIZE)
+    kassert(hw.ram.read_u64(mm.pgdir) == 0)
+    mm.pgdir = 0
+    mm_destroy(mm)
+    check_mm_struct = None
+    kassert(nr_free_store == pmm.nr_free_pages(), "check_pgfault leaked pages")
+    cprintf("check_pgfault() succeeded!\n")

@@ -1,0 +1,578 @@
+"""Processes (ucore's proc.c): proc_struct, the process tree, fork / exec / exit / wait / kill / yield.
+
+Every process owns a greenlet: its kernel stack and context. schedule() switches greenlets inside
+do_wait or do_exit exactly where ucore's switch_to switches stacks. The trapframe of a process lives in
+RAM at the top of its 2-page kernel stack, as in ucore.
+"""
+
+import struct
+
+from greenlet import GreenletExit, getcurrent, greenlet
+
+from pyucore.kern import hw
+from pyucore.kern.debug.events import emit
+from pyucore.kern.debug.panic import kassert, panic
+from pyucore.kern.libs.error import (
+    E_BAD_PROC, E_INVAL, E_INVAL_ELF, E_KILLED, E_NO_FREE_PROC, E_NO_MEM,
+)
+from pyucore.kern.libs.sbi import sbi_shutdown
+from pyucore.kern.libs.stdio import cprintf
+from pyucore.kern.mm import pmm, vmm
+from pyucore.kern.mm.memlayout import KSTACKPAGE, KSTACKSIZE, USTACKSIZE, USTACKTOP
+from pyucore.kern.mm.mmu import PGSHIFT, PGSIZE, PTE_R, PTE_U, PTE_USER, PTE_W, PTE_X, ROUNDDOWN
+from pyucore.kern.trap.trapframe import TF_SIZE, TrapFrame
+from pyucore.machine.riscv import SATP_MODE_SV39, SSTATUS_SIE, SSTATUS_SPIE, SSTATUS_SPP
+
+PROC_UNINIT, PROC_SLEEPING, PROC_RUNNABLE, PROC_ZOMBIE = 0, 1, 2, 3
+STATE_NAMES = {0: "uninit", 1: "sleeping", 2: "runnable", 3: "zombie"}
+# The transitions of facts.md section 4; every change of state is checked against them.
+ALLOWED_TRANSITIONS = {
+    (PROC_UNINIT, PROC_RUNNABLE), (PROC_RUNNABLE, PROC_SLEEPING), (PROC_SLEEPING, PROC_RUNNABLE),
+    (PROC_RUNNABLE, PROC_ZOMBIE),
+}
+
+PROC_NAME_LEN = 15
+MAX_PROCESS = 4096
+MAX_PID = MAX_PROCESS * 2
+
+PF_EXITING = 0x00000001
+WT_INTERRUPTED = 0x80000000
+WT_CHILD = 0x00000001 | WT_INTERRUPTED
+
+CLONE_VM = 0x00000100
+CLONE_THREAD = 0x00000200
+
+ELF_MAGIC = 0x464C457F
+ELF_PT_LOAD = 1
+ELF_PF_X, ELF_PF_W, ELF_PF_R = 1, 2, 4
+
+# Kernel threads start with SPP set (they "return" to S-mode), interrupts on after sret.
+KERNEL_SSTATUS = 0x46000      # SUM | FS as the original's sstatus reads at boot
+
+proc_list = []       # every process but idle; index 0 is the front (just after ucore's list head)
+hash_list = {}       # pid -> proc_struct
+idleproc = None
+initproc = None
+current = None
+nr_process = 0
+last_pid = MAX_PID
+bootstack = 0        # physical address of idle's stack (in the kernel image)
+
+
+class proc_struct:
+    """A process control block with ucore's fields, plus counters for pyucore's stats."""
+
+    def __init__(self):
+        self._state = PROC_UNINIT
+        self.pid = -1
+        self.runs = 0
+        self.kstack = 0             # physical address of the 2-page kernel stack
+        self.need_resched = 0
+        self.parent = None
+        self.mm = None
+        self.context = None         # the greenlet
+        self.tf = None              # TrapFrame at the top of the kernel stack
+        self.cr3 = 0
+        self.flags = 0
+        self.name = ""
+        self.exit_code = 0
+        self.wait_state = 0
+        self.cptr = self.yptr = self.optr = None
+        self.kentry = None          # (fn, arg) of a kernel thread
+        self.stats = {"insns": 0, "syscalls": 0, "pgfaults": 0, "cow_copies": 0, "peak_pages": 0}
+
+    @property
+    def state(self):
+        return self._state
+
+    @state.setter
+    def state(self, new):
+        if new != self._state and (self._state, new) not in ALLOWED_TRANSITIONS:
+            panic("bad state change of pid %d: %s -> %s", self.pid, STATE_NAMES[self._state],
+                  STATE_NAMES[new])
+        self._state = new
+
+
+def alloc_proc():
+    """A fresh proc_struct: UNINIT, pid -1, no mm, cr3 = the boot page table."""
+    proc = proc_struct()
+    proc.cr3 = pmm.boot_cr3
+    return proc
+
+
+def set_proc_name(proc, name):
+    """Sets proc's name, truncated to PROC_NAME_LEN characters."""
+    proc.name = name[:PROC_NAME_LEN]
+
+
+def get_proc_name(proc):
+    return proc.name
+
+
+def set_links(proc):
+    """Puts proc at the front of proc_list and of its parent's children; counts it."""
+    global nr_process
+    proc_list.insert(0, proc)
+    proc.yptr = None
+    proc.optr = proc.parent.cptr
+    if proc.optr is not None:
+        proc.optr.yptr = proc
+    proc.parent.cptr = proc
+    nr_process += 1
+
+
+def remove_links(proc):
+    """Takes proc out of proc_list and its parent's children; uncounts it."""
+    global nr_process
+    proc_list.remove(proc)
+    if proc.optr is not None:
+        proc.optr.yptr = proc.yptr
+    if proc.yptr is not None:
+        proc.yptr.optr = proc.optr
+    else:
+        proc.parent.cptr = proc.optr
+    nr_process -= 1
+
+
+def get_pid():
+    """The next unused pid after the last one given, wrapping from MAX_PID to 1."""
+    global last_pid
+    while True:
+        last_pid += 1
+        if last_pid >= MAX_PID:
+            last_pid = 1
+        if last_pid not in hash_list:
+            return last_pid
+
+
+def hash_proc(proc):
+    hash_list[proc.pid] = proc
+
+
+def unhash_proc(proc):
+    del hash_list[proc.pid]
+
+
+def find_proc(pid):
+    """The live process with pid, or None."""
+    return hash_list.get(pid)
+
+
+def lcr3(cr3):
+    """Loads satp (the MMU flushes its TLB)."""
+    hw.mmu.satp = cr3
+
+
+def proc_run(proc):
+    """Makes proc the running process: its page table, then its kernel stack (greenlet)."""
+    global current
+    if proc is current:
+        return
+    prev = current
+    current = proc
+    lcr3(proc.cr3)
+    emit("switch", proc.pid, prev=prev.pid)
+    proc.context.switch()
+
+
+def forkret(proc):
+    """Where a new process first runs: a kernel thread calls its function, a user process returns to
+    user mode through its trapframe."""
+    if proc.kentry is not None:
+        fn, arg = proc.kentry
+        do_exit(fn(arg))
+    from pyucore.kern.trap.trap import trapret
+    trapret(proc.tf)
+
+
+def kernel_thread(fn, arg, clone_flags):
+    """Creates a kernel thread running fn(arg) (then do_exit); returns its pid or a negative error."""
+    tf = TrapFrame(current.kstack + KSTACKSIZE - 2 * TF_SIZE)
+    tf.clear()
+    tf.status = (KERNEL_SSTATUS | SSTATUS_SPP | SSTATUS_SPIE) & ~SSTATUS_SIE
+    tf.kentry = (fn, arg)
+    return do_fork(clone_flags | CLONE_VM, 0, tf)
+
+
+def setup_kstack(proc):
+    """Gives proc a kernel stack of KSTACKPAGE pages; 0 or -E_NO_MEM."""
+    page = pmm.alloc_pages(KSTACKPAGE)
+    if page is None:
+        return -E_NO_MEM
+    proc.kstack = pmm.page2pa(page)
+    return 0
+
+
+def put_kstack(proc):
+    pmm.free_pages(pmm.pa2page(proc.kstack), KSTACKPAGE)
+
+
+def setup_pgdir(mm):
+    """A page directory for mm copied from boot_pgdir; 0 or -E_NO_MEM."""
+    pgdir = pmm.setup_pgdir_page()
+    if pgdir is None:
+        return -E_NO_MEM
+    mm.pgdir = pgdir
+    return 0
+
+
+def put_pgdir(mm):
+    pmm.free_page(pmm.pa2page(mm.pgdir))
+
+
+def copy_mm(clone_flags, proc, share):
+    """Gives proc the current mm (CLONE_VM) or a duplicate of it; 0 or -E_NO_MEM, leaking nothing."""
+    oldmm = current.mm
+    if oldmm is None:
+        return 0
+    if clone_flags & CLONE_VM:
+        mm = oldmm
+    else:
+        mm = vmm.mm_create()
+        if setup_pgdir(mm) != 0:
+            vmm.mm_destroy(mm)
+            return -E_NO_MEM
+        if vmm.dup_mmap(mm, oldmm, share) != 0:
+            vmm.exit_mmap(mm)
+            put_pgdir(mm)
+            vmm.mm_destroy(mm)
+            return -E_NO_MEM
+    vmm.mm_count_inc(mm)
+    proc.mm = mm
+    proc.cr3 = SATP_MODE_SV39 | (mm.pgdir >> PGSHIFT)
+    return 0
+
+
+def copy_thread(proc, esp, tf):
+    """Puts a copy of tf at the top of proc's kernel stack with a0 = 0 and sp = esp (or the trapframe
+    itself for a kernel thread), and makes proc start in forkret."""
+    proc.tf = TrapFrame(proc.kstack + KSTACKSIZE - TF_SIZE)
+    proc.tf.copy_from(tf)
+    proc.tf.set_reg(10, 0)
+    proc.tf.set_reg(2, esp if esp != 0 else pmm.KADDR(proc.tf.addr))
+    proc.kentry = tf.kentry
+    proc.context = greenlet(run=lambda: forkret(proc), parent=idleproc.context)
+
+
+fork_share = 1       # copy_range's share argument for fork: 1 = copy-on-write, 0 = eager copy
+
+
+def do_fork(clone_flags, stack, tf):
+    """Creates a child of current: new kernel stack, a copy (or share) of the mm, a copy of tf.
+    Returns the child's pid, -E_NO_FREE_PROC at MAX_PROCESS, or -E_NO_MEM; leaks nothing on failure."""
+    if nr_process >= MAX_PROCESS:
+        return -E_NO_FREE_PROC
+    proc = alloc_proc()
+    proc.parent = current
+    kassert(current.wait_state == 0, "a waiting process forked")
+    if setup_kstack(proc) != 0:
+        return -E_NO_MEM
+    if copy_mm(clone_flags, proc, fork_share) != 0:
+        put_kstack(proc)
+        return -E_NO_MEM
+    copy_thread(proc, stack, tf)
+    proc.pid = get_pid()
+    hash_proc(proc)
+    set_links(proc)
+    from pyucore.kern.schedule.sched import wakeup_proc
+    wakeup_proc(proc)
+    emit("fork", current.pid, child=proc.pid)
+    return proc.pid
+
+
+def _drop_mm(proc):
+    """Switches to the boot page table and frees proc's mm when proc was its last user."""
+    mm = proc.mm
+    if mm is None:
+        return
+    lcr3(pmm.boot_cr3)
+    if vmm.mm_count_dec(mm) == 0:
+        vmm.exit_mmap(mm)
+        put_pgdir(mm)
+        vmm.mm_destroy(mm)
+    proc.mm = None
+    proc.cr3 = pmm.boot_cr3
+
+
+def do_exit(error_code):
+    """Ends current: frees its memory, becomes a ZOMBIE with error_code, hands its children to init,
+    wakes whoever waits, and schedules away for good."""
+    from pyucore.kern.schedule.sched import schedule, wakeup_proc
+    if current is idleproc:
+        panic("idleproc exit.\n")
+    if current is initproc:
+        panic("initproc exit.\n")
+    _drop_mm(current)
+    current.state = PROC_ZOMBIE
+    current.exit_code = error_code
+    emit("exit", current.pid, code=error_code)
+    parent = current.parent
+    if parent.wait_state == WT_CHILD:
+        wakeup_proc(parent)
+    while current.cptr is not None:
+        proc = current.cptr
+        current.cptr = proc.optr
+        proc.yptr = None
+        proc.optr = initproc.cptr
+        if proc.optr is not None:
+            initproc.cptr.yptr = proc
+        proc.parent = initproc
+        initproc.cptr = proc
+        if proc.state == PROC_ZOMBIE and initproc.wait_state == WT_CHILD:
+            wakeup_proc(initproc)
+    schedule()
+    panic("do_exit will not return!! %d.\n", current.pid)
+
+
+def _read_elf(binary):
+    """(e_entry, [(p_vaddr, p_memsz, p_flags, file bytes)] of PT_LOAD segments) or a negative error."""
+    if len(binary) < 64 or struct.unpack_from("<I", binary, 0)[0] != ELF_MAGIC:
+        return -E_INVAL_ELF
+    e_entry, e_phoff = struct.unpack_from("<QQ", binary, 24)
+    e_phentsize, e_phnum = struct.unpack_from("<HH", binary, 54)
+    if e_phentsize < 56 or e_phoff + e_phnum * e_phentsize > len(binary):
+        return -E_INVAL_ELF
+    segments = []
+    for i in range(e_phnum):
+        p_type, p_flags, p_offset, p_vaddr, _, p_filesz, p_memsz = struct.unpack_from(
+            "<IIQQQQQ", binary, e_phoff + i * e_phentsize)
+        if p_type != ELF_PT_LOAD:
+            continue
+        if p_filesz > p_memsz or p_offset + p_filesz > len(binary):
+            return -E_INVAL_ELF
+        segments.append((p_vaddr, p_memsz, p_flags, binary[p_offset:p_offset + p_filesz]))
+    return e_entry, segments
+
+
+def _load_segment(mm, va, memsz, flags, data):
+    """Step 3 of load_icode for one segment: a VMA, then eagerly allocated pages holding the file bytes
+    and zeros up to memsz. Returns 0 or a negative error."""
+    vm_flags, perm = 0, PTE_U
+    if flags & ELF_PF_X:
+        vm_flags |= vmm.VM_EXEC
+        perm |= PTE_X
+    if flags & ELF_PF_W:
+        vm_flags |= vmm.VM_WRITE
+        perm |= PTE_R | PTE_W
+    if flags & ELF_PF_R:
+        vm_flags |= vmm.VM_READ
+        perm |= PTE_R
+    if memsz == 0:
+        return 0
+    ret = vmm.mm_map(mm, va, memsz, vm_flags)
+    if ret != 0:
+        return ret
+    end = va + memsz
+    la = ROUNDDOWN(va, PGSIZE)
+    while la < end:
+        page = pmm.pgdir_alloc_page(mm.pgdir, la, perm)
+        if page is None:
+            return -E_NO_MEM
+        pa = pmm.page2pa(page)
+        hw.ram.zero_page(pa)
+        lo, hi = max(la, va), min(la + PGSIZE, va + len(data))
+        if lo < hi:
+            hw.ram.write(pa + (lo - la), data[lo - va:hi - va])
+        la += PGSIZE
+    return 0
+
+
+def load_icode(binary):
+    """Builds current's user memory from an ELF image (the six steps of the lab); 0 or a negative error,
+    after which nothing of the new memory is left."""
+    kassert(current.mm is None, "load_icode: current->mm must be empty")
+    mm = vmm.mm_create()                                             # (1) a new mm
+    if setup_pgdir(mm) != 0:                                         # (2) its page directory
+        vmm.mm_destroy(mm)
+        return -E_NO_MEM
+    ret = _load_program(mm, binary)                                  # (3) segments, (4) stack
+    if ret != 0:
+        vmm.exit_mmap(mm)
+        put_pgdir(mm)
+        vmm.mm_destroy(mm)
+        return ret
+    vmm.mm_count_inc(mm)                                             # (5) install the mm
+    current.mm = mm
+    current.cr3 = SATP_MODE_SV39 | (mm.pgdir >> PGSHIFT)
+    lcr3(current.cr3)
+    tf = current.tf                                                  # (6) the user trapframe
+    status = tf.status
+    tf.clear()
+    tf.set_reg(2, USTACKTOP)
+    tf.epc = ret_entry = _read_elf(binary)[0]
+    tf.status = (status & ~SSTATUS_SPP) | SSTATUS_SPIE
+    emit("exec", current.pid, entry=ret_entry)
+    return 0
+
+
+def _load_program(mm, binary):
+    """Steps 3 and 4 of load_icode: every PT_LOAD segment, then the user stack; 0 or a negative error."""
+    elf = _read_elf(binary)
+    if isinstance(elf, int):
+        return elf
+    for va, memsz, flags, data in elf[1]:
+        ret = _load_segment(mm, va, memsz, flags, data)
+        if ret != 0:
+            return ret
+    ret = vmm.mm_map(mm, USTACKTOP - USTACKSIZE, USTACKSIZE, vmm.VM_READ | vmm.VM_WRITE | vmm.VM_STACK)
+    if ret != 0:
+        return ret
+    for i in range(1, 5):
+        if pmm.pgdir_alloc_page(mm.pgdir, USTACKTOP - i * PGSIZE, PTE_USER) is None:
+            return -E_NO_MEM
+    return 0
+
+
+def do_execve(name, length, binary, size):
+    """Replaces current's program with the ELF at binary (size bytes), named by the string at name.
+    Returns -E_INVAL for unreadable arguments (current untouched); a failed load exits current."""
+    mm = current.mm
+    if not vmm.user_mem_check(mm, name, length, False):
+        return -E_INVAL
+    local_name = vmm.copy_from_user(mm, name, length)
+    image = vmm.copy_from_user(mm, binary, size)
+    if local_name is None or image is None:
+        return -E_INVAL
+    local_name = local_name.split(b"\0")[0].decode("latin-1")[:PROC_NAME_LEN]
+    if mm is not None:
+        cprintf("mm != NULL")
+        _drop_mm(current)
+    ret = load_icode(image)
+    if ret != 0:
+        do_exit(ret)
+    set_proc_name(current, local_name)
+    return 0
+
+
+def do_yield():
+    """Asks for a reschedule on the way back to user mode; returns 0."""
+    current.need_resched = 1
+    return 0
+
+
+def do_wait(pid, code_store):
+    """Reaps a ZOMBIE child (pid, or any child for 0), storing its exit code at code_store if non-zero,
+    sleeping while children live. Returns 0, -E_BAD_PROC (no such child) or -E_INVAL (bad code_store)."""
+    from pyucore.kern.schedule.sched import schedule
+    if code_store != 0 and not vmm.user_mem_check(current.mm, code_store, 4, True):
+        return -E_INVAL
+    while True:
+        haskid, found = False, None
+        if pid != 0:
+            proc = find_proc(pid)
+            if proc is not None and proc.parent is current:
+                haskid = True
+                if proc.state == PROC_ZOMBIE:
+                    found = proc
+        else:
+            proc = current.cptr
+            while proc is not None:
+                haskid = True
+                if proc.state == PROC_ZOMBIE:
+                    found = proc
+                    break
+                proc = proc.optr
+        if found is not None:
+            return _reap(found, code_store)
+        if not haskid:
+            return -E_BAD_PROC
+        current.state = PROC_SLEEPING
+        current.wait_state = WT_CHILD
+        schedule()
+        if current.flags & PF_EXITING:
+            do_exit(-E_KILLED)
+
+
+def _reap(proc, code_store):
+    """Stores proc's exit code, then frees what remains of it: pid, links, kernel stack, context."""
+    if proc is idleproc or proc is initproc:
+        panic("wait idleproc or initproc.\n")
+    if code_store != 0:
+        data = struct.pack("<i", proc.exit_code)
+        if not vmm.copy_to_user(current.mm, code_store, data):
+            return -E_NO_MEM
+    unhash_proc(proc)
+    remove_links(proc)
+    put_kstack(proc)
+    _discard_context(proc)
+    emit("reap", current.pid, child=proc.pid, code=proc.exit_code)
+    return 0
+
+
+def _discard_context(proc):
+    """Ends the dead greenlet of a reaped zombie now (returning here), not at some later collection."""
+    g, proc.context = proc.context, None
+    if g is not None and not g.dead:
+        g.parent = getcurrent()
+        g.throw(GreenletExit)
+
+
+def do_kill(pid):
+    """Marks pid to exit at its next return to user mode (waking it from an interruptible wait).
+    Returns 0, -E_KILLED if it is already exiting, -E_INVAL if there is no such process."""
+    from pyucore.kern.schedule.sched import wakeup_proc
+    proc = find_proc(pid)
+    if proc is None:
+        return -E_INVAL
+    if proc.flags & PF_EXITING:
+        return -E_KILLED
+    proc.flags |= PF_EXITING
+    if proc.wait_state & WT_INTERRUPTED:
+        wakeup_proc(proc)
+    emit("kill", current.pid, target=pid)
+    return 0
+
+
+def user_main(arg):
+    """The first user process: execs the program that boot chose (its name and ELF are in the kernel image)."""
+    name_kva, binary_kva, size = arg
+    name = vmm.copy_string(None, name_kva, 64)
+    from pyucore.kern.trap.trap import kernel_execve
+    cprintf('kernel_execve: pid = %d, name = "%s".\n', current.pid, name)
+    ret = kernel_execve(name_kva, len(name), binary_kva, size)
+    cprintf("ret = %d\n", ret)
+    panic("user_main execve failed.\n")
+
+
+def init_main(arg):
+    """init: starts user_main, reaps every process until none is left, checks that only idle and init
+    remain and that every page came back, then powers off (where ucore panics with `initproc exit.`)."""
+    from pyucore.kern.schedule.sched import schedule
+    nr_free_pages_store = pmm.nr_free_pages()
+    pid = kernel_thread(user_main, arg, 0)
+    if pid <= 0:
+        panic("create user_main failed.\n")
+    while do_wait(0, 0) == 0:
+        schedule()
+    cprintf("all user-mode processes have quit.\n")
+    kassert(initproc.cptr is None and initproc.yptr is None and initproc.optr is None,
+            "init still has children")
+    kassert(nr_process == 2, "processes other than idle and init remain")
+    kassert(proc_list == [initproc], "proc_list holds more than init")
+    leaked = nr_free_pages_store - pmm.nr_free_pages()
+    if leaked != 0:
+        panic("init check memory failed: %d pages not given back.\n", leaked)
+    cprintf("init check memory pass.\n")
+    sbi_shutdown()
+
+
+def proc_init(program):
+    """Creates idle (pid 0, this very context) and init (pid 1), which will exec `program`
+    (a (name_kva, binary_kva, size) triple in the kernel image)."""
+    global idleproc, initproc, current, nr_process, last_pid, proc_list, hash_list
+    proc_list, hash_list, nr_process, last_pid = [], {}, 0, MAX_PID
+    idleproc = alloc_proc()
+    idleproc.pid = 0
+    idleproc.state = PROC_RUNNABLE
+    idleproc.kstack = bootstack
+    idleproc.need_resched = 1
+    idleproc.context = getcurrent()
+    set_proc_name(idleproc, "idle")
+    nr_process += 1
+    current = idleproc
+    pid = kernel_thread(init_main, program, 0)
+    if pid <= 0:
+        panic("create init_main failed.\n")
+    initproc = find_proc(pid)
+    set_proc_name(initproc, "init")
+    kassert(idleproc.pid == 0 and initproc.pid == 1)

@@ -1,0 +1,77 @@
+"""System calls (ucore's syscall.c): a table from number to handler; each sys_* decodes the arguments
+from the trapframe (a1..a5) and calls a do_*; the result goes back in a0."""
+
+from pyucore.kern.debug.events import emit
+from pyucore.kern.libs.stdio import cputchar
+from pyucore.kern.mm import pmm
+from pyucore.kern.process import proc as P
+
+SYS_exit, SYS_fork, SYS_wait, SYS_exec, SYS_clone = 1, 2, 3, 4, 5
+SYS_yield, SYS_sleep, SYS_kill, SYS_gettime, SYS_getpid = 10, 11, 12, 17, 18
+SYS_brk, SYS_mmap, SYS_munmap, SYS_shmem, SYS_putc, SYS_pgdir = 19, 20, 21, 22, 30, 31
+
+
+def _int(v):
+    """The C int a register holds (low 32 bits, signed)."""
+    v &= 0xFFFFFFFF
+    return v - (1 << 32) if v & 0x80000000 else v
+
+
+def sys_exit(arg):
+    return P.do_exit(_int(arg[0]))
+
+
+def sys_fork(arg):
+    tf = P.current.tf
+    return P.do_fork(0, tf.reg(2), tf)
+
+
+def sys_wait(arg):
+    return P.do_wait(_int(arg[0]), arg[1])
+
+
+def sys_exec(arg):
+    return P.do_execve(arg[0], arg[1], arg[2], arg[3])
+
+
+def sys_yield(arg):
+    return P.do_yield()
+
+
+def sys_kill(arg):
+    return P.do_kill(_int(arg[0]))
+
+
+def sys_getpid(arg):
+    return P.current.pid
+
+
+def sys_putc(arg):
+    cputchar(arg[0])
+    return 0
+
+
+def sys_pgdir(arg):
+    pmm.print_pgdir(P.current.mm.pgdir, "pid %d (%s)" % (P.current.pid, P.current.name))
+    return 0
+
+
+syscalls = {
+    SYS_exit: sys_exit, SYS_fork: sys_fork, SYS_wait: sys_wait, SYS_exec: sys_exec,
+    SYS_yield: sys_yield, SYS_kill: sys_kill, SYS_getpid: sys_getpid, SYS_putc: sys_putc,
+    SYS_pgdir: sys_pgdir,
+}
+
+
+def syscall():
+    """Runs the syscall numbered by current's a0 with a1..a5; an unknown number kills the caller."""
+    tf = P.current.tf
+    num = tf.reg(10)
+    handler = syscalls.get(num)
+    P.current.stats["syscalls"] += 1
+    if handler is None:
+        from pyucore.kern.trap.trap import kill_current
+        kill_current(tf, "undefined syscall %d" % _int(num))
+        return
+    emit("syscall", P.current.pid, num=num, name=handler.__name__[4:])
+    tf.set_reg(10, handler([tf.reg(i) for i in range(11, 16)]))

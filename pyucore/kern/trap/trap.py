@@ -1,0 +1,287 @@
+"""Traps (ucore's trap.c + trapentry.S): the user-mode run loop, trap() dispatch, the timer, faults.
+
+A user process runs in `trapret`: restore its registers from the trapframe, let the CPU run until a
+trap or the next timer tick, save the registers back, call trap(). Faults the kernel cannot serve print
+the original's lines and the trapframe, then kill only that process.
+"""
+
+from pyucore.kern import hw
+from pyucore.kern.debug.events import emit
+from pyucore.kern.driver.console import cons_boot_done
+from pyucore.kern.debug.panic import panic
+from pyucore.kern.libs.error import E_KILLED
+from pyucore.kern.libs.stdio import cprintf
+from pyucore.kern.mm import pmm, vmm
+from pyucore.kern.mm.memlayout import KSTACKSIZE
+from pyucore.kern.process import proc as P
+from pyucore.kern.trap.trapframe import REG_NAMES, TF_SIZE, TrapFrame
+from pyucore.machine import STOP_BUDGET, MachineTrap
+from pyucore.machine.riscv import (
+    ACCESS_LOAD, ACCESS_STORE, CAUSE_BREAKPOINT, CAUSE_FETCH_ACCESS, CAUSE_FETCH_PAGE_FAULT,
+    CAUSE_ILLEGAL_INSTRUCTION, CAUSE_LOAD_ACCESS, CAUSE_LOAD_PAGE_FAULT, CAUSE_MISALIGNED_FETCH,
+    CAUSE_MISALIGNED_LOAD, CAUSE_MISALIGNED_STORE, CAUSE_STORE_ACCESS, CAUSE_STORE_PAGE_FAULT,
+    CAUSE_USER_ECALL, INTERRUPT_BIT, IRQ_S_TIMER, SSTATUS_SPP,
+)
+
+TICK_NUM = 100
+
+_MESSAGES = {
+    0: "Instruction address misaligned", 1: "Instruction access fault", 2: "Illegal instruction",
+    3: "Breakpoint", 4: "Load address misaligned", 5: "Load access fault",
+    6: "AMO address misaligned", 7: "Store/AMO access fault", 8: "Environment call from U-mode",
+    9: "Environment call from S-mode", 10: "Environment call from H-mode",
+    11: "Environment call from M-mode", 12: "Instruction page fault", 13: "Load page fault",
+    15: "Store/AMO page fault",
+}
+# What the kill line calls each cause.
+_KILL_NAMES = {
+    0: "misaligned instruction fetch", 1: "instruction access fault", 2: "illegal instruction",
+    3: "breakpoint", 4: "misaligned load", 5: "load access fault", 6: "misaligned store/AMO",
+    7: "store access fault", 12: "instruction page fault", 13: "load page fault",
+    15: "store page fault",
+}
+_PAGE_FAULTS = (CAUSE_FETCH_PAGE_FAULT, CAUSE_LOAD_PAGE_FAULT, CAUSE_STORE_PAGE_FAULT,
+                CAUSE_LOAD_ACCESS, CAUSE_STORE_ACCESS)
+
+ticks = 0
+tick_insns = 10000
+tick_num = TICK_NUM
+next_tick = 0          # instret at which the next timer interrupt fires
+max_insns = None       # stop the machine when this many user instructions have retired
+
+
+class InstructionLimit(Exception):
+    """Raised when --max-insns user instructions have retired."""
+
+
+def exception_message(cause):
+    """The original's one-line name of exception cause."""
+    return _MESSAGES.get(cause, "unknown exception %d" % cause)
+
+
+def idt_init():
+    """Trap set-up: nothing to program on this machine (sscratch is implicit in the run loop)."""
+
+
+def clock_init(insns_per_tick, ticks_per_slice, limit):
+    """Arms the virtual timer: a tick every insns_per_tick user instructions."""
+    global ticks, tick_insns, tick_num, next_tick, max_insns
+    ticks, tick_insns, tick_num, max_insns = 0, insns_per_tick, ticks_per_slice, limit
+    next_tick = hw.cpu.instret + tick_insns
+    cons_boot_done()
+    cprintf("++ setup timer interrupts\n")
+
+
+def clock_set_next_event():
+    global next_tick
+    next_tick += tick_insns
+
+
+def trap_in_kernel(tf):
+    return bool(tf.status & SSTATUS_SPP)
+
+
+def print_trapframe(tf):
+    """The original's register dump of tf."""
+    cprintf("trapframe at %p\n", pmm.KADDR(tf.addr))
+    for i, name in enumerate(REG_NAMES):
+        cprintf("  %-9s0x%08x\n", name, tf.reg(i))
+    cprintf("  status   0x%08x\n", tf.status)
+    cprintf("  epc      0x%08x\n", tf.epc)
+    cprintf("  tval 0x%08x\n", tf.tval)
+    cprintf("  cause    0x%08x\n", tf.cause)
+
+
+def print_pgfault(tf):
+    """`page fault at 0x...: K/W` of a boot self-check fault."""
+    cprintf("page fault at 0x%08x: %c/%c\n", tf.tval, "K" if trap_in_kernel(tf) else "U",
+            "W" if tf.cause == CAUSE_STORE_PAGE_FAULT else "R")
+
+
+def pgfault_handler(tf):
+    """Serves a page fault through do_pgfault on the self-check mm or current's mm; 0 or an error."""
+    if vmm.check_mm_struct is not None:
+        cprintf("%s\n", exception_message(tf.cause))
+        print_pgfault(tf)
+        mm = vmm.check_mm_struct
+    else:
+        if P.current is None:
+            print_trapframe(tf)
+            panic("unhandled page fault.\n")
+        mm = P.current.mm
+        P.current.stats["pgfaults"] += 1
+    emit("pgfault", P.current.pid if P.current else 0, addr=tf.tval, cause=tf.cause)
+    return vmm.do_pgfault(mm, tf.cause, tf.tval)
+
+
+def kill_current(tf, what):
+    """Kills the current user process for a trap it cannot survive: dump, one line, exit -E_KILLED."""
+    proc = P.current
+    print_trapframe(tf)
+    cprintf("pid %d (%s) killed: %s, epc 0x%lx\n", proc.pid, proc.name, what, tf.epc)
+    emit("kill", proc.pid, target=proc.pid, reason=what)
+    P.do_exit(-E_KILLED)
+
+
+def _fatal(tf, what):
+    """A trap that cannot be survived: kill the user process, or panic if it came from the kernel."""
+    if trap_in_kernel(tf) or P.current is None or P.current.mm is None:
+        print_trapframe(tf)
+        panic("unexpected trap in kernel: %s.\n", what)
+    kill_current(tf, what)
+
+
+def exception_handler(tf):
+    """Dispatches an exception by cause, as trap.c does."""
+    cause = tf.cause
+    if cause == CAUSE_USER_ECALL:
+        tf.epc = tf.epc + 4
+        from pyucore.kern.syscall.syscall import syscall
+        syscall()
+    elif cause in _PAGE_FAULTS:
+        ret = pgfault_handler(tf)
+        if ret != 0:
+            _fatal(tf, "%s at 0x%x" % (_KILL_NAMES[cause], tf.tval))
+    elif cause == CAUSE_BREAKPOINT:
+        cprintf("Breakpoint\n")
+        if trap_in_kernel(tf) and tf.reg(17) == 10:
+            tf.epc = tf.epc + 4
+            from pyucore.kern.syscall.syscall import syscall
+            syscall()
+            kernel_execve_ret(tf)
+        else:
+            _fatal(tf, "breakpoint")
+    elif cause == CAUSE_ILLEGAL_INSTRUCTION:
+        cprintf("%s\n", exception_message(cause))
+        _fatal(tf, "illegal instruction 0x%08x" % tf.tval)
+    elif cause in (CAUSE_MISALIGNED_FETCH, CAUSE_FETCH_ACCESS, CAUSE_MISALIGNED_LOAD,
+                   CAUSE_MISALIGNED_STORE):
+        cprintf("%s\n", exception_message(cause))
+        _fatal(tf, "%s at 0x%x" % (_KILL_NAMES[cause], tf.tval))
+    else:
+        cprintf("%s\n", exception_message(cause))
+        _fatal(tf, "unexpected exception %d" % cause)
+
+
+def interrupt_handler(tf):
+    """The S-timer interrupt: re-arm, count a tick, and every tick_num ticks ask for a reschedule."""
+    global ticks
+    if tf.cause & ~INTERRUPT_BIT != IRQ_S_TIMER:
+        print_trapframe(tf)
+        return
+    clock_set_next_event()
+    ticks += 1
+    if ticks % tick_num == 0 and P.current is not None:
+        P.current.need_resched = 1
+
+
+def trap_dispatch(tf):
+    if tf.cause & INTERRUPT_BIT:
+        interrupt_handler(tf)
+    else:
+        exception_handler(tf)
+
+
+def trap(tf):
+    """Handles a trap with tf as current's trapframe; on the way back to user mode, exits a killed
+    process and reschedules if asked."""
+    current = P.current
+    if current is None:
+        trap_dispatch(tf)
+        return
+    otf = current.tf
+    current.tf = tf
+    in_kernel = trap_in_kernel(tf)
+    trap_dispatch(tf)
+    current.tf = otf
+    if not in_kernel:
+        if current.flags & P.PF_EXITING:
+            P.do_exit(-E_KILLED)
+        if current.need_resched:
+            from pyucore.kern.schedule.sched import schedule
+            schedule()
+
+
+def trapret(tf):
+    """Returns to user mode through tf and never comes back: runs the CPU until each trap or timer
+    tick, then handles it (what __trapret / __alltraps do around the hardware)."""
+    cpu = hw.cpu
+    proc = P.current
+    while True:
+        cpu.regs[:] = tf.load_regs()
+        cpu.regs[0] = 0
+        cpu.pc = tf.epc
+        budget = next_tick - cpu.instret
+        if max_insns is not None:
+            if cpu.instret >= max_insns:
+                raise InstructionLimit(max_insns)
+            budget = min(budget, max_insns - cpu.instret)
+        before = cpu.instret
+        why = cpu.run(budget)
+        proc.stats["insns"] += cpu.instret - before
+        tf.save_regs(cpu.regs)
+        tf.epc = cpu.pc
+        if why == STOP_BUDGET:
+            if max_insns is not None and cpu.instret >= max_insns:
+                raise InstructionLimit(max_insns)
+            tf.cause = INTERRUPT_BIT | IRQ_S_TIMER
+            tf.tval = 0
+        else:
+            tf.cause = why
+            tf.tval = cpu.tval
+        trap(tf)
+
+
+def kernel_execve(name, length, binary, size):
+    """user_main's exec: an ebreak with a7 = 10 and SYS_exec's arguments, taken from the kernel;
+    returns only if do_execve returned an error (its value)."""
+    from pyucore.kern.syscall.syscall import SYS_exec
+    cur = P.current
+    tf = TrapFrame(cur.kstack + KSTACKSIZE - 2 * TF_SIZE)
+    tf.clear()
+    for reg, value in ((17, 10), (10, SYS_exec), (11, name), (12, length), (13, binary), (14, size)):
+        tf.set_reg(reg, value)
+    tf.status = cur.tf.status
+    tf.cause = CAUSE_BREAKPOINT
+    trap(tf)
+    return tf.reg(10) - (1 << 64) if tf.reg(10) >> 63 else tf.reg(10)
+
+
+def kernel_execve_ret(tf):
+    """After exec from the kernel: moves tf to the top of the kernel stack and, when it now returns to
+    user mode, goes there; otherwise returns (the exec failed)."""
+    cur = P.current
+    if trap_in_kernel(tf):
+        return
+    top = TrapFrame(cur.kstack + KSTACKSIZE - TF_SIZE)
+    top.copy_from(tf)
+    cur.tf = top
+    trapret(top)
+
+
+def _kernel_access(va, access):
+    """Physical address for an S-mode access to va through the MMU, taking (and serving) page faults
+    through trap() as a kernel instruction would."""
+    while True:
+        try:
+            return hw.mmu.translate(va, access, user=False)
+        except MachineTrap as fault:
+            tf = TrapFrame(P.bootstack + KSTACKSIZE - TF_SIZE)
+            tf.clear()
+            tf.status = SSTATUS_SPP
+            tf.cause, tf.tval = fault.cause, fault.tval
+            if fault.cause not in _PAGE_FAULTS or pgfault_handler(tf) != 0:
+                print_trapframe(tf)
+                panic("handle pgfault failed in the kernel at 0x%lx.\n", va)
+
+
+def kernel_store(va, size, value):
+    """A kernel store of size bytes at virtual address va (used by the boot self-checks)."""
+    pa = _kernel_access(va, ACCESS_STORE)
+    hw.ram.write(pa, (value & ((1 << (8 * size)) - 1)).to_bytes(size, "little"))
+
+
+def kernel_load(va, size):
+    """A kernel load of size bytes from virtual address va (used by the boot self-checks)."""
+    pa = _kernel_access(va, ACCESS_LOAD)
+    return int.from_bytes(hw.ram.read(pa, size), "little")
