@@ -90,6 +90,9 @@ class proc_struct:
         if new != self._state and (self._state, new) not in ALLOWED_TRANSITIONS:
             panic("bad state change of pid %d: %s -> %s", self.pid, STATE_NAMES[self._state],
                   STATE_NAMES[new])
+        if new != self._state:
+            emit("state", self.pid, old=STATE_NAMES[self._state], new=STATE_NAMES[new],
+                 name=self.name)
         self._state = new
 
 
@@ -399,9 +402,8 @@ def load_icode(binary):
     status = tf.status
     tf.clear()
     tf.set_reg(2, USTACKTOP)
-    tf.epc = ret_entry = _read_elf(binary)[0]
+    tf.epc = _read_elf(binary)[0]
     tf.status = (status & ~SSTATUS_SPP) | SSTATUS_SPIE
-    emit("exec", current.pid, entry=ret_entry)
     return 0
 
 
@@ -441,6 +443,7 @@ def do_execve(name, length, binary, size):
     if ret != 0:
         do_exit(ret)
     set_proc_name(current, local_name)
+    emit("exec", current.pid, name=current.name)
     return 0
 
 
