@@ -1,0 +1,307 @@
+"""The pure-Python RV64IMAC user-mode CPU: a dispatcher over translated blocks, plus the slow paths.
+
+Execution: `run(budget)` looks up the block for pc (pc -> block dict, rebuilt after every TLB flush;
+blocks themselves are cached by (pc, physical address) and survive flushes), calls it, and repeats until
+a trap or until exactly `budget` instructions retired. When fewer instructions remain than a block
+holds, the dispatcher runs one-instruction blocks instead, so budgets are exact.
+
+Translations are dropped when their physical page is written (RAM helpers, or a guest store: stores to
+code pages never hit the inline path because the MMU keeps such pages out of the store TLB), when the
+page is freed (`invalidate_page`), and the pc -> block map is dropped on every TLB flush.
+"""
+
+from . import alu
+from .decode import decode
+from .mmu import MASK64, MachineTrap
+from .riscv import (ACCESS_FETCH, ACCESS_LOAD, ACCESS_STORE, CAUSE_MISALIGNED_LOAD, PGSHIFT, PGSIZE)
+from .translate import CSR_READ_EXIT, DEFAULT_NAMES, TERMINATORS, BlockSource
+
+STOP_BUDGET = -1
+MAX_BLOCK = 64
+
+
+class BlockExit(Exception):
+    """Raised inside a block to leave it: args = (next_pc, retired, cause)."""
+
+
+_AMO_OPS = {
+    "amoadd": lambda old, src: old + src, "amoswap": lambda old, src: src,
+    "amoxor": lambda old, src: old ^ src, "amoand": lambda old, src: old & src,
+    "amoor": lambda old, src: old | src,
+    "amomin": lambda old, src: old if old <= src else src, "amomax": lambda old, src: old if old >= src else src,
+}
+
+
+def _signed(value, size):
+    """Returns the size-byte unsigned value read as signed."""
+    sign = 1 << (8 * size - 1)
+    return (value & (sign - 1)) - (value & sign)
+
+
+class CPU:
+    """One hart in U-mode: regs, pc, instret, tval of the last trap; runs through the MMU."""
+
+    def __init__(self, ram, mmu):
+        """Needs the machine's RAM and MMU; starts with all registers 0."""
+        self.ram = ram
+        self.mmu = mmu
+        self.regs = [0] * 32
+        self.pc = 0
+        self.instret = 0
+        self.tval = 0
+        # LR reservation: (address, value loaded) or None; SC compares both, as QEMU does
+        self.reservation = None
+        self._vcache = {}
+        self._single_vcache = {}
+        self._blocks = {}
+        self._single_blocks = {}
+        self._serial = 0
+        self._namespace = self._make_namespace()
+        ram.code_listener = self._code_written
+        mmu.flush_listeners.append(self._flushed)
+
+    def _make_namespace(self):
+        """Returns the globals the generated block functions are defined in."""
+        ram = self.ram
+        values = {
+            "Q": ram.u64, "I": ram.u32, "H": ram.u16, "B": ram.data, "SI": ram.s32, "SH": ram.s16,
+            "SB": ram.s8, "LT": self.mmu.load_tlb, "ST": self.mmu.store_tlb, "C": self,
+            "LDS": self._load_slow, "STS": self._store_slow, "AMO": self._atomic,
+            "MULH": alu.mulh, "MULHSU": alu.mulhsu, "DIV": alu.div, "DIVU": alu.divu, "REM": alu.rem,
+            "REMU": alu.remu, "DIVW": alu.divw, "DIVUW": alu.divuw, "REMW": alu.remw, "REMUW": alu.remuw,
+        }
+        assert set(values) == set(DEFAULT_NAMES)
+        values["BlockExit"] = BlockExit
+        return values
+
+    def run(self, budget):
+        """Runs U-mode from pc for at most budget instructions.
+
+        Returns STOP_BUDGET once exactly budget instructions retired, else the cause of the trap
+        (pc = the trapping instruction, tval set, the trapping instruction not retired).
+        """
+        regs = self.regs
+        pc = self.pc
+        left = budget
+        lookup = self._vcache.get
+        cause = STOP_BUDGET
+        while left > 0:
+            entry = lookup(pc)
+            if entry is None:
+                entry = self._find_block(pc)
+                if entry.__class__ is MachineTrap:
+                    cause, self.tval = entry.cause, entry.tval
+                    break
+            fn, length = entry
+            if length > left:
+                fn = self._find_single(pc)
+            pc, done, exit_cause = fn(regs, left)
+            left -= done
+            if exit_cause >= 0:
+                if exit_cause != CSR_READ_EXIT:
+                    cause = exit_cause
+                    break
+                self._read_counter(regs, budget - left)
+                pc += 4
+                left -= 1
+        self.pc = pc
+        self.instret += budget - left
+        return cause
+
+    def _read_counter(self, regs, retired_in_run):
+        """Executes a cycle/time/instret read: all three are the instructions retired so far."""
+        rd = self.tval
+        if rd:
+            regs[rd] = (self.instret + retired_in_run) & MASK64
+
+    def invalidate_page(self, pa):
+        """Drops every translation made from the physical page holding pa (pmm calls it on free)."""
+        page = pa >> PGSHIFT
+        if page in self.ram.code_pages:
+            self._code_written(page)
+
+    def _code_written(self, page):
+        """The physical page changed under its translations: forget them and every pc -> block entry."""
+        for key in self.ram.code_pages.pop(page, ()):
+            self._blocks.pop(key, None)
+            self._single_blocks.pop(key, None)
+        self._vcache.clear()
+        self._single_vcache.clear()
+
+    def _flushed(self, va):
+        """The TLB was flushed: pc -> block entries may now be wrong, blocks by physical address are not."""
+        self._vcache.clear()
+        self._single_vcache.clear()
+
+    def _find_block(self, pc):
+        """Returns (fn, length) of the block at pc (translating it if needed) or the fetch MachineTrap."""
+        return self._find(pc, self._blocks, self._vcache, MAX_BLOCK)
+
+    def _find_single(self, pc):
+        """Returns the one-instruction block function at pc (its fetch already succeeded once)."""
+        entry = self._single_vcache.get(pc)
+        if entry is None:
+            entry = self._find(pc, self._single_blocks, self._single_vcache, 1)
+        return entry[0]
+
+    def _find(self, pc, blocks, vcache, limit):
+        """Returns (fn, length) of the block at pc of at most limit instructions, or a MachineTrap."""
+        try:
+            pa = self.mmu.translate(pc, ACCESS_FETCH)
+        except MachineTrap as trap:
+            return trap
+        key = (pc, pa)
+        entry = blocks.get(key)
+        if entry is None:
+            built = self._build(pc, pa, limit)
+            if built.__class__ is MachineTrap:
+                return built
+            entry, pages = built
+            if len(pages) == 1:
+                blocks[key] = entry
+            for page in pages:
+                self._mark_code(page, key)
+        vcache[pc] = entry
+        return entry
+
+    def _mark_code(self, page, key):
+        """Records that the translation key was built from physical page number page."""
+        keys = self.ram.code_pages.get(page)
+        if keys is None:
+            keys = self.ram.code_pages[page] = set()
+            self.mmu.forget_store_page(page << PGSHIFT)
+        keys.add(key)
+
+    def _build(self, pc, pa, limit):
+        """Decodes and compiles the block at pc (physical pa); returns ((fn, n), pages) or a MachineTrap."""
+        insns = []
+        pages = [pa >> PGSHIFT]
+        page_end = (pa | (PGSIZE - 1)) + 1
+        u16 = self.ram.u16
+        base = self.ram.base
+        while len(insns) < limit and pa < page_end:
+            word = u16[(pa - base) >> 1]
+            if word & 3 == 3:
+                if pa + 2 < page_end:
+                    word |= u16[(pa + 2 - base) >> 1] << 16
+                elif insns:
+                    break
+                else:
+                    try:
+                        pa2 = self.mmu.translate(pc + 2, ACCESS_FETCH)
+                    except MachineTrap as trap:
+                        return trap
+                    pages.append(pa2 >> PGSHIFT)
+                    word |= u16[(pa2 - base) >> 1] << 16
+            insn = decode(word)
+            insns.append((pc, insn))
+            pc += insn.length
+            pa += insn.length
+            if insn.op in TERMINATORS:
+                break
+        fn = self._compile(BlockSource(insns, insns[0][0]))
+        return (fn, len(insns)), pages
+
+    def _compile(self, block):
+        """Returns the function generated for a BlockSource."""
+        self._serial += 1
+        name = f"blk_{block.start:x}_{self._serial}"
+        code = compile(block.source(name), f"<block {block.start:#x}>", "exec")
+        exec(code, self._namespace)
+        return self._namespace.pop(name)
+
+    def _trap(self, trap, pc, done):
+        """Returns the BlockExit that stops a block at pc with done retired because of trap."""
+        self.tval = trap.tval
+        return BlockExit(pc, done, trap.cause)
+
+    def _pieces(self, va, size, access):
+        """Translates [va, va+size) for access; returns [(pa, n), ...] (two pieces if it crosses a page)."""
+        first = min(size, PGSIZE - (va & (PGSIZE - 1)))
+        pieces = [(self.mmu.translate(va, access), first)]
+        if first < size:
+            pieces.append((self.mmu.translate((va + first) & MASK64, access), size - first))
+        return pieces
+
+    def _read_pieces(self, pieces):
+        """Returns the little-endian value stored in the physical pieces."""
+        data = b"".join(self.ram.data[pa - self.ram.base:pa - self.ram.base + n] for pa, n in pieces)
+        return int.from_bytes(data, "little")
+
+    def _write_pieces(self, pieces, value):
+        """Stores value little-endian into the physical pieces; returns True if code was overwritten."""
+        raw = value.to_bytes(sum(n for _, n in pieces), "little")
+        base, pos, hit_code = self.ram.base, 0, False
+        for pa, n in pieces:
+            self.ram.data[pa - base:pa - base + n] = raw[pos:pos + n]
+            pos += n
+            if (pa >> PGSHIFT) in self.ram.code_pages:
+                self._code_written(pa >> PGSHIFT)
+                hit_code = True
+        return hit_code
+
+    def _load_slow(self, va, size, signed, pc, done):
+        """Loads size bytes at va (any alignment) for the block at pc; returns the canonical value."""
+        va &= MASK64
+        try:
+            value = self._read_pieces(self._pieces(va, size, ACCESS_LOAD))
+        except MachineTrap as trap:
+            raise self._trap(trap, pc, done) from None
+        return _signed(value, size) & MASK64 if signed else value
+
+    def _store_slow(self, va, value, size, pc, done, length):
+        """Stores size bytes at va (any alignment); ends the block after it if it overwrote code."""
+        va &= MASK64
+        try:
+            pieces = self._pieces(va, size, ACCESS_STORE)
+        except MachineTrap as trap:
+            raise self._trap(trap, pc, done) from None
+        if self._write_pieces(pieces, value & ((1 << (8 * size)) - 1)):
+            raise BlockExit(pc + length, done + 1, -1)
+
+    def _atomic(self, op, va, src, pc, done):
+        """Executes LR/SC/AMO op at va; returns the rd value. Misaligned -> cause 4 (as unicorn)."""
+        name, width = op.split(".")
+        size = 4 if width == "w" else 8
+        if va & (size - 1):
+            raise self._trap(MachineTrap(CAUSE_MISALIGNED_LOAD, va), pc, done)
+        if name == "sc" and (self.reservation is None or self.reservation[0] != va):
+            self.reservation = None
+            return 1
+        try:
+            # QEMU's single-threaded AMOs load first, then store: a load fault wins over a store fault
+            pa = self.mmu.translate(va, ACCESS_LOAD)
+            if name != "lr":
+                self.mmu.translate(va, ACCESS_STORE)
+        except MachineTrap as trap:
+            raise self._trap(trap, pc, done) from None
+        old = _signed(self._read_pieces([(pa, size)]), size)
+        if name == "lr":
+            self.reservation = (va, old & MASK64)
+            return old & MASK64
+        if name == "sc":
+            return self._store_conditional(pa, size, src)
+        self._write_pieces([(pa, size)], self._amo_result(name, old, src, size) & ((1 << (8 * size)) - 1))
+        return old & MASK64
+
+    def _store_conditional(self, pa, size, src):
+        """Needs a reservation on pa's address; QEMU's cmpxchg: store src if the low size bytes still
+        match the reserved value, succeed (0) only if the sign-extended old value equals it entirely."""
+        mask = (1 << (8 * size)) - 1
+        reserved = self.reservation[1]
+        self.reservation = None
+        old = self._read_pieces([(pa, size)])
+        if old == reserved & mask:
+            self._write_pieces([(pa, size)], src & mask)
+        return 0 if _signed(old, size) & MASK64 == reserved else 1
+
+    @staticmethod
+    def _amo_result(name, old, src, size):
+        """Returns the value an AMO writes, given the signed old value and the source register."""
+        if name in ("amominu", "amomaxu"):
+            mask = (1 << (8 * size)) - 1
+            a, b = old & mask, src & mask
+            return min(a, b) if name == "amominu" else max(a, b)
+        if name in ("amomin", "amomax"):
+            src = _signed(src & ((1 << (8 * size)) - 1), size)
+        return _AMO_OPS[name](old, src)

@@ -1,0 +1,169 @@
+"""Sv39 MMU: page walks over the page tables in RAM, permission checks, A/D updates, a software TLB.
+
+The TLB is three dicts keyed by virtual page address (va with the low 12 bits clear), one per access
+kind, holding only user-mode translations that passed their checks (a store entry exists only once D is
+set, and never for a physical page holding translated code, so the CPU's inline store path can never
+modify code). They are emptied only by a satp write or `flush()`, exactly like a hardware TLB that
+needs sfence.vma. The CPU reads the dicts directly:
+    load_tlb[page] / store_tlb[page] = page - (pa_page - RAM_BASE), so ram offset = va - entry
+    fetch_tlb[page] = pa_page
+"""
+
+from .riscv import (ACCESS_FETCH, ACCESS_LOAD, ACCESS_STORE, CAUSE_FETCH_ACCESS, CAUSE_FETCH_PAGE_FAULT,
+                    CAUSE_LOAD_ACCESS, CAUSE_LOAD_PAGE_FAULT, CAUSE_STORE_ACCESS, CAUSE_STORE_PAGE_FAULT,
+                    PGSHIFT, PTE_A, PTE_D, PTE_PPN_SHIFT, PTE_R, PTE_U, PTE_V, PTE_W, PTE_X)
+
+MASK64 = (1 << 64) - 1
+PAGE_MASK = MASK64 ^ 0xFFF
+PPN_MASK = (1 << 44) - 1
+SATP_MODE_BARE = 0
+SATP_MODE_SV39_VALUE = 8
+
+_PAGE_FAULT = {ACCESS_FETCH: CAUSE_FETCH_PAGE_FAULT, ACCESS_LOAD: CAUSE_LOAD_PAGE_FAULT,
+               ACCESS_STORE: CAUSE_STORE_PAGE_FAULT}
+_ACCESS_FAULT = {ACCESS_FETCH: CAUSE_FETCH_ACCESS, ACCESS_LOAD: CAUSE_LOAD_ACCESS,
+                 ACCESS_STORE: CAUSE_STORE_ACCESS}
+_NEEDED = {ACCESS_FETCH: PTE_X, ACCESS_LOAD: PTE_R, ACCESS_STORE: PTE_W}
+
+
+class MachineTrap(Exception):
+    """A synchronous exception: cause (scause value) and tval, as the hardware would report them."""
+
+    def __init__(self, cause, tval):
+        """Records cause and tval."""
+        super().__init__(cause, tval)
+        self.cause = cause
+        self.tval = tval
+
+    def __repr__(self):
+        """Returns e.g. MachineTrap(cause=13, tval=0x0)."""
+        return f"MachineTrap(cause={self.cause}, tval={self.tval:#x})"
+
+
+class MMU:
+    """Translates virtual addresses of the single hart through satp's page tables in `ram`."""
+
+    def __init__(self, ram):
+        """Needs a RAM; starts in bare mode (satp = 0) with an empty TLB."""
+        self.ram = ram
+        self._satp = 0
+        self.load_tlb = {}
+        self.store_tlb = {}
+        self.fetch_tlb = {}
+        self._tlbs = {ACCESS_FETCH: self.fetch_tlb, ACCESS_LOAD: self.load_tlb, ACCESS_STORE: self.store_tlb}
+        # called with the flushed va (or None for all) so the CPU can drop its pc -> block cache
+        self.flush_listeners = []
+
+    @property
+    def satp(self):
+        """The satp value last written."""
+        return self._satp
+
+    @satp.setter
+    def satp(self, value):
+        """Needs MODE 0 (bare) or 8 (Sv39), else ValueError; sets satp and flushes the whole TLB."""
+        mode = (value >> 60) & 0xF
+        if mode not in (SATP_MODE_BARE, SATP_MODE_SV39_VALUE):
+            raise ValueError(f"satp mode {mode} is not supported (only 0 = bare and 8 = Sv39)")
+        self._satp = value & MASK64
+        self.flush()
+
+    def flush(self, va=None):
+        """sfence.vma: forgets every cached translation (va None) or those of va's page."""
+        if va is None:
+            self.load_tlb.clear()
+            self.store_tlb.clear()
+            self.fetch_tlb.clear()
+        else:
+            page = va & PAGE_MASK
+            for tlb in self._tlbs.values():
+                tlb.pop(page, None)
+        for listener in self.flush_listeners:
+            listener(va)
+
+    def forget_store_page(self, pa_page):
+        """Removes every store-TLB entry that maps onto the physical page at pa_page."""
+        offset = pa_page - self.ram.base
+        for page, delta in list(self.store_tlb.items()):
+            if page - delta == offset:
+                del self.store_tlb[page]
+
+    def translate(self, va, access, user=True):
+        """Returns the physical address of va for this access, or raises MachineTrap(cause, va).
+
+        user=True: a U-mode access, served from and cached in the TLB.
+        user=False: a supervisor access with SUM=1, never cached.
+        """
+        va &= MASK64
+        page = va & PAGE_MASK
+        if user:
+            entry = self._tlbs[access].get(page)
+            if entry is not None:
+                if access == ACCESS_FETCH:
+                    return entry | (va & 0xFFF)
+                return va - entry + self.ram.base
+        pa = self._walk(va, access, user)
+        if user:
+            self._fill(page, pa & PAGE_MASK, access)
+        return pa
+
+    def _fill(self, page, pa_page, access):
+        """Caches page -> pa_page for access (store entries never for pages holding translated code)."""
+        if access == ACCESS_FETCH:
+            self.fetch_tlb[page] = pa_page
+        elif access == ACCESS_LOAD:
+            self.load_tlb[page] = page - (pa_page - self.ram.base)
+        elif (pa_page >> PGSHIFT) not in self.ram.code_pages:
+            self.store_tlb[page] = page - (pa_page - self.ram.base)
+
+    def _walk(self, va, access, user):
+        """Walks the tables (or bare mode); returns pa, sets A/D, raises MachineTrap on a fault."""
+        if self._satp >> 60 != SATP_MODE_SV39_VALUE:
+            return self._physical(va, va, access)
+        page_fault = MachineTrap(_PAGE_FAULT[access], va)
+        if (va >> 38) not in (0, (1 << 26) - 1):
+            raise page_fault
+        table = (self._satp & PPN_MASK) << PGSHIFT
+        level = 2
+        while True:
+            pte_pa = table + ((va >> (PGSHIFT + 9 * level)) & 511) * 8
+            pte = self._read_pte(pte_pa, va, access)
+            if not pte & PTE_V or (pte & PTE_W and not pte & PTE_R) or pte >> 54:
+                raise page_fault
+            if pte & (PTE_R | PTE_X):
+                break
+            if pte & (PTE_U | PTE_A | PTE_D) or level == 0:
+                raise page_fault
+            table = ((pte >> PTE_PPN_SHIFT) & PPN_MASK) << PGSHIFT
+            level -= 1
+        return self._leaf(va, access, user, pte, pte_pa, level, page_fault)
+
+    def _leaf(self, va, access, user, pte, pte_pa, level, page_fault):
+        """Checks a leaf PTE for this access, updates A/D in RAM; returns pa or raises MachineTrap."""
+        ppn = (pte >> PTE_PPN_SHIFT) & PPN_MASK
+        span_bits = 9 * level
+        if ppn & ((1 << span_bits) - 1):
+            raise page_fault
+        if user and not pte & PTE_U:
+            raise page_fault
+        if not user and pte & PTE_U and access == ACCESS_FETCH:
+            raise page_fault
+        if not pte & _NEEDED[access]:
+            raise page_fault
+        updated = pte | PTE_A | (PTE_D if access == ACCESS_STORE else 0)
+        if updated != pte:
+            self.ram.write_u64(pte_pa, updated)
+        pa = (ppn << PGSHIFT) | (va & ((1 << (PGSHIFT + span_bits)) - 1))
+        return self._physical(pa, va, access)
+
+    def _read_pte(self, pte_pa, va, access):
+        """Returns the PTE at pte_pa, or raises an access fault if it is outside RAM."""
+        if not self.ram.contains(pte_pa, 8):
+            raise MachineTrap(_ACCESS_FAULT[access], va)
+        return self.ram.u64[(pte_pa - self.ram.base) >> 3]
+
+    def _physical(self, pa, va, access):
+        """Returns pa if it is in RAM, else raises the access fault for va."""
+        if not self.ram.contains(pa):
+            raise MachineTrap(_ACCESS_FAULT[access], va)
+        return pa

@@ -1,0 +1,260 @@
+"""Translator: a decoded basic block -> the Python source of one function that executes it.
+
+The generated function is `blk(R, left)`: R is the register list, left the remaining budget (the caller
+guarantees left >= the block's length). It keeps the guest registers it touches in Python locals
+x1..x31 and returns (next_pc, retired, cause) with cause -1 when it ended normally. Register values are
+canonical unsigned 64-bit ints everywhere.
+
+Shape of the generated code:
+    x5 = R[5] ...                         load every register the block touches
+    try:
+        <one or two statements per instruction>
+        <terminator: branch / jump / trap exit>
+    except BlockExit as e:                a slow path trapped or ended the block early
+        R[5] = x5 ...                     write back every register the block writes
+        return e.args
+A block whose terminator branches back to its own first instruction becomes a loop
+`for _it in range(left // N):`, so a hot C loop runs many iterations per call.
+
+Memory accesses are inline: the TLB dict is indexed with the address masked so that only an aligned
+address on a cached page hits (`LT[v & ~0xFF8]` for 8 bytes); a miss, a misaligned or out-of-range
+address raises KeyError and goes to the CPU's slow path, which walks the page tables, handles misaligned
+accesses and raises BlockExit on a trap.
+"""
+
+M = "0xFFFFFFFFFFFFFFFF"
+S = "0x8000000000000000"
+CSR_READ_EXIT = 16          # pseudo-cause: the dispatcher reads a counter CSR and resumes
+TERMINATORS = {"beq", "bne", "blt", "bge", "bltu", "bgeu", "jal", "jalr", "ecall", "ebreak", "illegal",
+               "csrr"}
+ATOMICS = {f"{op}.{w}" for op in ("lr", "sc", "amoadd", "amoswap", "amoxor", "amoand", "amoor", "amomin",
+                                  "amomax", "amominu", "amomaxu") for w in "wd"}
+TERMINATORS |= ATOMICS
+
+# load op -> (view name, log2 size, signed view?)
+_LOADS = {"ld": ("Q", 3, False), "lw": ("SI", 2, True), "lwu": ("I", 2, False), "lh": ("SH", 1, True),
+          "lhu": ("H", 1, False), "lb": ("SB", 0, True), "lbu": ("B", 0, False)}
+_STORES = {"sd": ("Q", 3, ""), "sw": ("I", 2, " & 0xFFFFFFFF"), "sh": ("H", 1, " & 0xFFFF"),
+           "sb": ("B", 0, " & 0xFF")}
+# address masks that keep the page bits and the misalignment bits (negative: out-of-range stays a miss)
+_KEY = {3: ~0xFF8, 2: ~0xFFC, 1: ~0xFFE, 0: ~0xFFF}
+
+
+def _sext32(expr):
+    """Returns an expression sign-extending the low 32 bits of expr to a canonical u64."""
+    return f"((({expr}) + 0x80000000) & 0xFFFFFFFF) + 0xFFFFFFFF80000000 & {M}"
+
+
+def _signed32(expr):
+    """Returns an expression for the low 32 bits of expr as a signed Python int."""
+    return f"(((({expr}) + 0x80000000) & 0xFFFFFFFF) - 0x80000000)"
+
+
+def _addi(a, imm):
+    """Returns the expression a + imm (mod 2**64), folded when a is x0 or imm is 0."""
+    if a == "0":
+        return hex(imm & 0xFFFFFFFFFFFFFFFF)
+    if imm == 0:
+        return a
+    return f"({a} + {imm}) & {M}"
+
+
+def _alu_reg(op, a, b):
+    """Returns the expression of register-register op (None if op is not one)."""
+    table = {
+        "add": f"({a} + {b}) & {M}", "sub": f"({a} - {b}) & {M}",
+        "sll": f"({a} << ({b} & 63)) & {M}", "srl": f"{a} >> ({b} & 63)",
+        "sra": f"(({a} ^ {S}) - {S}) >> ({b} & 63) & {M}",
+        "slt": f"1 if ({a} ^ {S}) < ({b} ^ {S}) else 0", "sltu": f"1 if {a} < {b} else 0",
+        "xor": f"{a} ^ {b}", "or": f"{a} | {b}", "and": f"{a} & {b}",
+        "mul": f"({a} * {b}) & {M}", "mulh": f"MULH({a}, {b})", "mulhsu": f"MULHSU({a}, {b})",
+        "mulhu": f"({a} * {b}) >> 64", "div": f"DIV({a}, {b})", "divu": f"DIVU({a}, {b})",
+        "rem": f"REM({a}, {b})", "remu": f"REMU({a}, {b})",
+        "addw": _sext32(f"{a} + {b}"), "subw": _sext32(f"{a} - {b}"),
+        "sllw": _sext32(f"{a} << ({b} & 31)"), "srlw": _sext32(f"({a} & 0xFFFFFFFF) >> ({b} & 31)"),
+        "sraw": f"{_signed32(a)} >> ({b} & 31) & {M}", "mulw": _sext32(f"{a} * {b}"),
+        "divw": f"DIVW({a}, {b})", "divuw": f"DIVUW({a}, {b})", "remw": f"REMW({a}, {b})",
+        "remuw": f"REMUW({a}, {b})",
+    }
+    return table.get(op)
+
+
+def _alu_imm(op, a, imm, pc):
+    """Returns the expression of an immediate op, lui or auipc (None if op is not one)."""
+    u = imm & 0xFFFFFFFFFFFFFFFF
+    table = {
+        "addi": lambda: _addi(a, imm), "xori": lambda: f"{a} ^ {u:#x}", "ori": lambda: f"{a} | {u:#x}",
+        "andi": lambda: f"{a} & {u:#x}",
+        "slti": lambda: f"1 if ({a} ^ {S}) < {u ^ (1 << 63):#x} else 0",
+        "sltiu": lambda: f"1 if {a} < {u:#x} else 0",
+        "slli": lambda: f"({a} << {imm}) & {M}", "srli": lambda: f"{a} >> {imm}",
+        "srai": lambda: f"(({a} ^ {S}) - {S}) >> {imm} & {M}",
+        "lui": lambda: hex(u), "auipc": lambda: hex((pc + imm) & 0xFFFFFFFFFFFFFFFF),
+        "addiw": lambda: _sext32(f"{a} + {imm}"), "slliw": lambda: _sext32(f"{a} << {imm}"),
+        "srliw": lambda: _sext32(f"({a} & 0xFFFFFFFF) >> {imm}"),
+        "sraiw": lambda: f"{_signed32(a)} >> {imm} & {M}",
+    }
+    make = table.get(op)
+    return make() if make else None
+
+
+def _reg(n):
+    """Returns the Python name of guest register n (the literal 0 for x0)."""
+    return f"x{n}" if n else "0"
+
+
+def _branch_condition(op, a, b):
+    """Returns the Python condition under which branch op is taken."""
+    return {
+        "beq": f"{a} == {b}", "bne": f"{a} != {b}",
+        "blt": f"({a} ^ {S}) < ({b} ^ {S})", "bge": f"({a} ^ {S}) >= ({b} ^ {S})",
+        "bltu": f"{a} < {b}", "bgeu": f"{a} >= {b}",
+    }[op]
+
+
+class BlockSource:
+    """Builds the source of one block function from its decoded instructions [(pc, Insn), ...]."""
+
+    def __init__(self, insns, start_pc):
+        """Needs a non-empty list ending at a terminator, the page end or the length limit."""
+        self.insns = insns
+        self.start = start_pc
+        self.n = len(insns)
+        last_pc, last = insns[-1]
+        self.loop = (last.op in ("beq", "bne", "blt", "bge", "bltu", "bgeu", "jal")
+                     and last_pc + last.imm == start_pc)
+        self.read, self.written = self._registers()
+
+    def _registers(self):
+        """Returns (registers the block reads, registers it writes), x0 excluded.
+
+        The decoder leaves unused register fields 0, so the fields alone say what is used.
+        """
+        read = {r for _, insn in self.insns for r in (insn.rs1, insn.rs2) if r}
+        written = {insn.rd for _, insn in self.insns if insn.rd and insn.op != "csrr"}
+        return read, written
+
+    def done(self, j):
+        """Returns the expression counting instructions retired before instruction j of this pass."""
+        return f"_it * {self.n} + {j}" if self.loop else str(j)
+
+    def writeback(self, indent):
+        """Returns the lines storing the written registers back into R."""
+        return [f"{indent}R[{r}] = x{r}" for r in sorted(self.written)]
+
+    def source(self, name):
+        """Returns the Python source of the block function called name."""
+        lines = [f"def {name}(R, left, {_DEFAULT_ARGS}):"]
+        lines += [f"    x{r} = R[{r}]" for r in sorted(self.read | self.written)]
+        lines.append("    try:")
+        body = "            " if self.loop else "        "
+        if self.loop:
+            lines.append(f"        for _it in range(left // {self.n}):")
+            lines.append(body + "pass")
+        for j, (pc, insn) in enumerate(self.insns[:-1]):
+            lines += [body + line for line in self._straight(insn, pc, j)]
+        lines += self._terminator(body)
+        lines.append("    except BlockExit as e:")
+        lines += self.writeback("        ")
+        lines.append("        return e.args")
+        return "\n".join(lines) + "\n"
+
+    def _exit(self, indent, pc_expr, done_expr, cause=-1):
+        """Returns the lines that write back registers and return from the block."""
+        return self.writeback(indent) + [f"{indent}return {pc_expr}, {done_expr}, {cause}"]
+
+    def _terminator(self, body):
+        """Returns the lines of the last instruction and the block's exits."""
+        j = self.n - 1
+        pc, insn = self.insns[j]
+        nxt = pc + insn.length
+        op, a = insn.op, _reg(insn.rs1)
+        if op in TERMINATORS - {"jal", "jalr"} - ATOMICS and op not in _BRANCH_OPS:
+            return [body + line for line in self._trap_exit(insn, pc, j)]
+        if op in ATOMICS:
+            call = f"AMO({op!r}, {a}, {_reg(insn.rs2)}, {pc:#x}, {self.done(j)})"
+            lines = [body + (f"x{insn.rd} = {call}" if insn.rd else call)]
+            return lines + self._exit_after(body, hex(nxt))
+        if op == "jal":
+            lines = [body + f"x{insn.rd} = {nxt:#x}"] if insn.rd else []
+            return lines + self._exit_after(body, hex(pc + insn.imm))
+        if op == "jalr":
+            lines = [body + f"npc = ({a} + {insn.imm}) & 0xFFFFFFFFFFFFFFFE"]
+            lines += [body + f"x{insn.rd} = {nxt:#x}"] if insn.rd else []
+            return lines + self._exit_after(body, "npc")
+        if op in _BRANCH_OPS:
+            return self._branch(body, insn, pc, nxt)
+        lines = [body + line for line in self._straight(insn, pc, j)]
+        return lines + self._exit_after(body, hex(nxt))
+
+    def _exit_after(self, body, target):
+        """Returns the exit once the last instruction retired (looping if target is the start)."""
+        if self.loop:
+            return self._loop_end()
+        return self._exit(body, target, self.n)
+
+    def _loop_end(self):
+        """Returns the lines after the loop: the budget allowed no further full pass."""
+        return self._exit("        ", hex(self.start), f"(left // {self.n}) * {self.n}")
+
+    def _branch(self, body, insn, pc, nxt):
+        """Returns the lines of a conditional branch that ends the block."""
+        cond = _branch_condition(insn.op, _reg(insn.rs1), _reg(insn.rs2))
+        target = pc + insn.imm
+        if self.loop:
+            lines = [body + f"if not ({cond}):"]
+            lines += self._exit(body + "    ", hex(nxt), f"_it * {self.n} + {self.n}")
+            return lines + self._loop_end()
+        lines = [body + f"npc = {target:#x} if {cond} else {nxt:#x}"]
+        return lines + self._exit(body, "npc", self.n)
+
+    def _trap_exit(self, insn, pc, j):
+        """Returns the exit of ecall / ebreak / illegal / counter read: the instruction has not retired."""
+        tval, cause = {"ecall": (0, 8), "ebreak": (0, 3), "illegal": (insn.raw, 2),
+                       "csrr": (insn.rd, CSR_READ_EXIT)}[insn.op]
+        return [f"C.tval = {tval:#x}"] + self._exit("", hex(pc), self.done(j), cause)
+
+    def _straight(self, insn, pc, j):
+        """Returns the lines of a non-terminating instruction."""
+        op = insn.op
+        if op in _LOADS:
+            return self._load(insn, pc, j)
+        if op in _STORES:
+            return self._store(insn, pc, j)
+        if op == "fence":
+            return []
+        expr = _alu_reg(op, _reg(insn.rs1), _reg(insn.rs2))
+        if expr is None:
+            expr = _alu_imm(op, _reg(insn.rs1), insn.imm, pc)
+        return [f"x{insn.rd} = {expr}"] if insn.rd else []
+
+    def _address(self, insn):
+        """Returns the line computing the effective address into v (may exceed 64 bits or be < 0)."""
+        a = _reg(insn.rs1)
+        if insn.imm == 0:
+            return f"v = {a}"
+        return f"v = {a} + {insn.imm}"
+
+    def _load(self, insn, pc, j):
+        """Returns the lines of a load: inline fast path, slow path on a TLB miss or misalignment."""
+        view, shift, signed = _LOADS[insn.op]
+        index = f"(v - LT[v & {_KEY[shift]}]) >> {shift}" if shift else f"v - LT[v & {_KEY[0]}]"
+        value = f"{view}[{index}]" + (f" & {M}" if signed else "")
+        target = f"x{insn.rd} = " if insn.rd else ""
+        return [self._address(insn), "try:", f"    {target}{value}", "except KeyError:",
+                f"    {target}LDS(v, {1 << shift}, {signed}, {pc:#x}, {self.done(j)})"]
+
+    def _store(self, insn, pc, j):
+        """Returns the lines of a store: inline fast path, slow path (which also catches code writes)."""
+        view, shift, mask = _STORES[insn.op]
+        index = f"(v - ST[v & {_KEY[shift]}]) >> {shift}" if shift else f"v - ST[v & {_KEY[0]}]"
+        src = _reg(insn.rs2)
+        return [self._address(insn), "try:", f"    {view}[{index}] = {src}{mask}", "except KeyError:",
+                f"    STS(v, {src}, {1 << shift}, {pc:#x}, {self.done(j)}, {insn.length})"]
+
+
+_BRANCH_OPS = {"beq", "bne", "blt", "bge", "bltu", "bgeu"}
+# everything the generated code needs, bound as default arguments (fast locals)
+DEFAULT_NAMES = ("Q", "I", "H", "B", "SI", "SH", "SB", "LT", "ST", "C", "LDS", "STS", "AMO",
+                 "MULH", "MULHSU", "DIV", "DIVU", "REM", "REMU", "DIVW", "DIVUW", "REMW", "REMUW")
+_DEFAULT_ARGS = ", ".join(f"{n}={n}" for n in DEFAULT_NAMES)
