@@ -4,6 +4,8 @@ Pointers into physical memory (a page directory, a PTE) are physical addresses h
 the kernel virtual address ucore would print.
 """
 
+import struct
+
 from pyucore.kern import hw
 from pyucore.kern.debug.panic import kassert, panic
 from pyucore.kern.libs.error import E_NO_MEM
@@ -249,18 +251,26 @@ def pgdir_alloc_page(pgdir, la, perm):
     return page
 
 
-def unmap_range(pgdir, start, end):
-    """Removes every mapping in [start, end) (page aligned, user space)."""
+def _present_ptes(pgdir, start, end):
+    """(la, ptep, pte) of every non-zero level-0 PTE covering [start, end) (page aligned), reading each
+    page table once; absent tables are skipped 2 MiB at a time."""
     ram = hw.ram
     la = start
     while la < end:
         ptep = get_pte(pgdir, la, False)
-        if ptep is None:
-            la = ROUNDDOWN(la + PTSIZE, PTSIZE)
-            continue
-        if ram.read_u64(ptep) != 0:
-            page_remove_pte(pgdir, la, ptep)
-        la += PGSIZE
+        table_end = min(end, ROUNDDOWN(la + PTSIZE, PTSIZE))
+        if ptep is not None:
+            n = (table_end - la) >> PGSHIFT
+            for i, pte in enumerate(struct.unpack_from("<%dQ" % n, ram.data, ptep - ram.base)):
+                if pte:
+                    yield la + (i << PGSHIFT), ptep + i * 8, pte
+        la = table_end
+
+
+def unmap_range(pgdir, start, end):
+    """Removes every mapping in [start, end) (page aligned, user space)."""
+    for la, ptep, _ in _present_ptes(pgdir, start, end):
+        page_remove_pte(pgdir, la, ptep)
 
 
 def _table_empty(pa):
@@ -291,27 +301,18 @@ def exit_range(pgdir, start, end):
 def copy_range(to, from_, start, end, share):
     """Copies the user mappings of [start, end) from page table from_ into to: a private copy of each
     page (share == 0), or the same page shared copy-on-write (share == 1). Returns 0 or -E_NO_MEM."""
-    ram = hw.ram
-    la = start
-    while la < end:
-        ptep = get_pte(from_, la, False)
-        if ptep is None:
-            la = ROUNDDOWN(la + PTSIZE, PTSIZE)
+    for la, ptep, pte in _present_ptes(from_, start, end):
+        if not pte & PTE_V:
             continue
-        pte = ram.read_u64(ptep)
-        if pte & PTE_V:
-            nptep = get_pte(to, la, True)
-            if nptep is None:
-                return -E_NO_MEM
-            page = pte2page(pte)
-            perm = pte & PTE_USER
-            if share:
-                ret = _share_page(from_, to, la, ptep, page, pte)
-            else:
-                ret = _copy_page(to, la, page, perm)
-            if ret != 0:
-                return ret
-        la += PGSIZE
+        if get_pte(to, la, True) is None:
+            return -E_NO_MEM
+        page = pte2page(pte)
+        if share:
+            ret = _share_page(from_, to, la, ptep, page, pte)
+        else:
+            ret = _copy_page(to, la, page, pte & PTE_USER)
+        if ret != 0:
+            return ret
     return 0
 
 

@@ -175,7 +175,21 @@ def proc_run(proc):
     current = proc
     lcr3(proc.cr3)
     emit("switch", proc.pid, prev=prev.pid)
-    proc.context.switch()
+    switch_to(proc)
+
+
+def switch_to(proc):
+    """Continues on proc's kernel stack until some process switches back here. A process that never
+    ran is started by idle, so every kernel stack begins at the same shallow depth (a greenlet starts
+    where it is first switched to)."""
+    idle = idleproc.context
+    g = proc.context
+    if not g and not g.dead and getcurrent() is not idle:
+        request = idle.switch(proc)
+    else:
+        request = g.switch(None) if g else g.switch()
+    while request is not None:
+        request = request.context.switch()
 
 
 def forkret(proc):
@@ -267,6 +281,7 @@ def do_fork(clone_flags, stack, tf):
         return -E_NO_FREE_PROC
     proc = alloc_proc()
     proc.parent = current
+    set_proc_name(proc, current.name)      # ucore leaves a child unnamed; pyucore's views need names
     kassert(current.wait_state == 0, "a waiting process forked")
     if setup_kstack(proc) != 0:
         return -E_NO_MEM
@@ -441,6 +456,7 @@ def do_execve(name, length, binary, size):
         _drop_mm(current)
     ret = load_icode(image)
     if ret != 0:
+        cprintf("pid %d: exec of \"%s\" failed: %e\n", current.pid, local_name, ret)
         do_exit(ret)
     set_proc_name(current, local_name)
     emit("exec", current.pid, name=current.name)
