@@ -13,6 +13,9 @@ Policies (chosen to match unicorn 2.x, so a unicorn backend behaves identically)
 - SC succeeds iff the reservation address matches and memory still holds the value LR read (QEMU's
   cmpxchg semantics); every SC clears the reservation; an SC without a matching reservation fails
   without accessing memory (so it never traps).
+- Reserved RV64C encodings (quadrant 0 funct3 100, and the reserved siblings of C.SUBW/C.ADDW) are
+  illegal instructions as the spec says; unicorn 2.1.4 executes them instead, so a unicorn backend
+  must check for them itself.
 - cycle, time and instret all read the number of instructions retired before the reading instruction.
 - The machine never writes RAM behind the kernel's back except the A/D bits of PTEs, as QEMU does.
 """

@@ -1,0 +1,392 @@
+"""CPU behaviour through the Sv39 MMU: traps, illegal instructions, exact budgets, stale code, edge values."""
+
+import random
+
+import pytest
+from unicorn import UC_ARCH_RISCV, UC_HOOK_INTR, UC_MODE_RISCV64, Uc, UcError
+from unicorn import riscv_const as rc
+
+import machine_asm as asm
+from pyucore.machine import STOP_BUDGET, Machine
+from pyucore.machine.bare_loader import BareProcess
+from pyucore.machine.decode import decode
+from pyucore.machine.riscv import PTE_R, PTE_U, PTE_W, PTE_X
+
+CODE_VA = 0x800000
+DATA_VA = 0x900000
+M64 = (1 << 64) - 1
+A0, A1, A2, A3 = 10, 11, 12, 13
+
+
+class Env:
+    """A machine with one code page (RX or RWX) and one data page mapped for U-mode."""
+
+    def __init__(self, code, writable_code=False):
+        """Maps code at CODE_VA, a zeroed data page at DATA_VA; pc = CODE_VA."""
+        self.m = Machine(ram_size=4 << 20)
+        self.proc = BareProcess(self.m)
+        perm = PTE_R | PTE_X | PTE_U | (PTE_W if writable_code else 0)
+        self.code_pa = self.proc.map_range(CODE_VA, CODE_VA + 1, perm)[CODE_VA]
+        self.data_pa = self.proc.map_range(DATA_VA, DATA_VA + 1, PTE_R | PTE_W | PTE_U)[DATA_VA]
+        self.proc.activate()
+        self.m.ram.write(self.code_pa, code)
+        self.cpu = self.m.cpu
+        self.cpu.pc = CODE_VA
+
+    def run(self, budget=100000):
+        """Runs the CPU; returns the run() result."""
+        return self.cpu.run(budget)
+
+
+def li(rd, value):
+    """Instructions loading a small signed 32-bit value into rd (lui + addiw)."""
+    hi = ((value + 0x800) >> 12) & 0xFFFFF
+    lo = value - (((value + 0x800) >> 12) << 12)
+    return [asm.lui(rd, hi), asm.imm("addiw", rd, rd, lo)]
+
+
+def run_op(op, a, b):
+    """Runs `op a2, a0, a1` with the given operands; returns a2."""
+    env = Env(asm.words(asm.reg(op, A2, A0, A1), asm.ECALL))
+    env.cpu.regs[A0], env.cpu.regs[A1] = a & M64, b & M64
+    assert env.run() == 8
+    return env.cpu.regs[A2]
+
+
+def test_divide_by_zero_gives_all_ones():
+    assert run_op("div", 42, 0) == M64
+    assert run_op("divu", 42, 0) == M64
+    assert run_op("divw", 42, 0) == M64
+    assert run_op("divuw", 42, 0) == M64
+
+
+def test_remainder_by_zero_gives_the_dividend():
+    assert run_op("rem", -7, 0) == (-7) & M64
+    assert run_op("remu", 7, 0) == 7
+    assert run_op("remw", 0x1_8000_0000, 0) == 0xFFFFFFFF80000000
+    assert run_op("remuw", 0x1_0000_0005, 0) == 5
+
+
+def test_signed_division_overflow_gives_the_dividend_and_remainder_zero():
+    assert run_op("div", 1 << 63, -1) == 1 << 63
+    assert run_op("rem", 1 << 63, -1) == 0
+    assert run_op("divw", 0x80000000, -1) == 0xFFFFFFFF80000000
+    assert run_op("remw", 0x80000000, -1) == 0
+
+
+def test_division_truncates_toward_zero():
+    assert run_op("div", -7, 2) == (-3) & M64
+    assert run_op("rem", -7, 2) == (-1) & M64
+    assert run_op("rem", 7, -2) == 1
+
+
+def test_word_operations_sign_extend_their_result():
+    assert run_op("addw", 0x7FFFFFFF, 1) == 0xFFFFFFFF80000000
+    assert run_op("mulw", 0x10000, 0x8000) == 0xFFFFFFFF80000000
+    assert run_op("subw", 0, 1) == M64
+
+
+def test_high_multiplies_of_extreme_values():
+    assert run_op("mulh", -1, -1) == 0
+    assert run_op("mulhu", M64, M64) == M64 - 1
+    assert run_op("mulhsu", -1, M64) == M64
+
+
+def test_ecall_traps_with_cause_8_at_its_own_pc_and_is_not_retired():
+    env = Env(asm.words(asm.imm("addi", A0, 0, 5), asm.ECALL))
+    assert env.run() == 8
+    assert (env.cpu.pc, env.cpu.tval, env.cpu.instret, env.cpu.regs[A0]) == (CODE_VA + 4, 0, 1, 5)
+
+
+@pytest.mark.parametrize("code", [asm.words(asm.EBREAK), asm.encode(asm.C_EBREAK)])
+def test_ebreak_and_c_ebreak_trap_with_cause_3(code):
+    env = Env(code)
+    assert env.run() == 3
+    assert (env.cpu.pc, env.cpu.tval, env.cpu.instret) == (CODE_VA, 0, 0)
+
+
+ILLEGAL_32 = {
+    "fadd.d": 0x02B50553, "flw": 0x0005A007, "csrw cycle": 0xC0059073, "csrrs cycle with rs1": 0xC005A573,
+    "csrr mstatus": 0x30002573, "csrr sstatus": 0x10002573, "sret": 0x10200073, "mret": 0x30200073,
+    "wfi": 0x10500073, "slli bad funct": 0x08051513, "slliw shamt 32": 0x0205151B,
+    "sraiw shamt 32": 0x4205551B, "load funct3 7": 0x00057503, "store funct3 4": 0x00A54023,
+    "branch funct3 2": 0x00A52063, "jalr funct3 1": 0x00051067, "lr with rs2": 0x10B5352F,
+    "amo funct3 1": 0x00B5152F, "op funct7 2": 0x04B50533, "48-bit prefix": 0x0000001F,
+}
+ILLEGAL_16 = {"all zero": 0x0000, "c.lui imm 0": 0x6501, "c.addi16sp 0": 0x6101, "c.jr x0": 0x8002,
+              "c.lwsp x0": 0x4002, "c.ldsp x0": 0x6002, "c.addiw x0": 0x2001, "c.fld": 0x2000,
+              "c.fsdsp": 0xA002, "q0 reserved": 0x8000, "c.subw reserved": 0x9C41}
+
+
+@pytest.mark.parametrize("name", ILLEGAL_32)
+def test_illegal_32_bit_instruction_traps_with_cause_2_and_its_bits_as_tval(name):
+    env = Env(asm.words(asm.imm("addi", A0, 0, 1), ILLEGAL_32[name]))
+    assert env.run() == 2
+    assert (env.cpu.pc, env.cpu.tval, env.cpu.instret) == (CODE_VA + 4, ILLEGAL_32[name], 1)
+
+
+@pytest.mark.parametrize("name", ILLEGAL_16)
+def test_illegal_compressed_instruction_traps_with_its_16_bits_as_tval(name):
+    env = Env(asm.encode(asm.C_NOP) + asm.encode(ILLEGAL_16[name]) + bytes(4))
+    assert env.run() == 2
+    assert (env.cpu.pc, env.cpu.tval) == (CODE_VA + 2, ILLEGAL_16[name])
+
+
+@pytest.mark.parametrize("csr", [0xC00, 0xC01, 0xC02])
+def test_cycle_time_and_instret_read_the_retired_instruction_count(csr):
+    env = Env(asm.words(asm.imm("addi", A1, 0, 1), asm.imm("addi", A1, 0, 2), asm.csrr(A0, csr), asm.ECALL))
+    env.cpu.instret = 1000
+    assert env.run() == 8
+    assert env.cpu.regs[A0] == 1002
+    assert env.cpu.instret == 1003
+
+
+def test_misaligned_loads_and_stores_are_performed():
+    code = asm.words(asm.store("sd", A1, A0, 3), asm.load("lw", A2, A0, 5), asm.load("lhu", A3, A0, 9), asm.ECALL)
+    env = Env(code)
+    env.cpu.regs[A0], env.cpu.regs[A1] = DATA_VA, 0x8877665544332211
+    assert env.run() == 8
+    assert env.m.ram.read(env.data_pa + 3, 8) == bytes.fromhex("1122334455667788")
+    assert (env.cpu.regs[A2], env.cpu.regs[A3]) == (0x66554433, 0x8877)
+
+
+def test_misaligned_load_crossing_into_an_unmapped_page_faults_at_that_page():
+    env = Env(asm.words(asm.load("ld", A2, A0, 0), asm.ECALL))
+    env.cpu.regs[A0] = DATA_VA + 0xFFC
+    assert env.run() == 13
+    assert (env.cpu.pc, env.cpu.tval) == (CODE_VA, DATA_VA + 0x1000)
+
+
+@pytest.mark.parametrize("op", ["lr", "amoadd", "amoswap"])
+def test_misaligned_atomic_traps_with_cause_4_like_unicorn(op):
+    env = Env(asm.words(asm.amo(op, "w", A2, A0, 0 if op == "lr" else A1), asm.ECALL))
+    env.cpu.regs[A0] = DATA_VA + 2
+    assert env.run() == 4
+    assert (env.cpu.pc, env.cpu.tval) == (CODE_VA, DATA_VA + 2)
+
+
+@pytest.mark.parametrize("op,cause", [("lr", 13), ("sc", None), ("amoadd", 13)])
+def test_atomic_on_unmapped_page_faults_as_a_load_first(op, cause):
+    env = Env(asm.words(asm.amo(op, "d", A2, A0, 0 if op == "lr" else A1), asm.ECALL))
+    env.cpu.regs[A0] = 0x4000
+    if cause is None:  # SC without a reservation fails without touching memory
+        assert env.run() == 8 and env.cpu.regs[A2] == 1
+    else:
+        assert env.run() == cause
+        assert (env.cpu.pc, env.cpu.tval) == (CODE_VA, 0x4000)
+
+
+def test_amo_on_read_only_page_faults_as_a_store():
+    env = Env(asm.words(asm.amo("amoadd", "d", A2, A0, A1), asm.ECALL))
+    env.cpu.regs[A0] = CODE_VA
+    assert env.run() == 15
+    assert env.cpu.tval == CODE_VA
+
+
+def test_load_from_unmapped_address_traps_with_registers_of_earlier_instructions_kept():
+    env = Env(asm.words(asm.imm("addi", A1, 0, 7), asm.load("ld", A2, 0, 0), asm.imm("addi", A1, 0, 9)))
+    assert env.run() == 13
+    assert (env.cpu.pc, env.cpu.tval, env.cpu.regs[A1], env.cpu.instret) == (CODE_VA + 4, 0, 7, 1)
+
+
+def test_store_to_read_only_page_is_a_store_page_fault():
+    env = Env(asm.words(asm.store("sw", A1, A0, 0), asm.ECALL))
+    env.cpu.regs[A0] = CODE_VA + 8
+    assert env.run() == 15
+    assert env.cpu.tval == CODE_VA + 8
+
+
+def test_fetch_from_non_executable_page_is_an_instruction_page_fault():
+    env = Env(asm.words(asm.jalr(0, A0, 0)))
+    env.cpu.regs[A0] = DATA_VA + 0x40
+    assert env.run() == 12
+    assert (env.cpu.pc, env.cpu.tval) == (DATA_VA + 0x40, DATA_VA + 0x40)
+
+
+def test_instruction_straddling_into_an_unmapped_page_faults_at_the_second_page():
+    env = Env(b"")
+    env.m.ram.write(env.code_pa + 0xFFE, asm.words(asm.imm("addi", A0, 0, 1))[:2])
+    env.cpu.pc = CODE_VA + 0xFFE
+    assert env.run() == 12
+    assert (env.cpu.pc, env.cpu.tval) == (CODE_VA + 0xFFE, CODE_VA + 0x1000)
+
+
+def counting_loop():
+    """A loop of 3 instructions run 1000 times with a store inside, then ecall."""
+    return asm.words(
+        asm.imm("addi", A0, 0, 1000),                   # 0
+        asm.imm("addi", A1, A1, 3),                     # 4: loop
+        asm.store("sd", A1, A2, 0),                     # 8
+        asm.imm("addi", A0, A0, -1),                    # c
+        asm.branch("bne", A0, 0, -12),                  # 10
+        asm.ECALL)
+
+
+def state(env):
+    """The architectural state compared by budget tests."""
+    return env.cpu.pc, list(env.cpu.regs), env.cpu.instret, env.m.ram.read(env.data_pa, 8)
+
+
+@pytest.mark.parametrize("budget", [1, 2, 3, 4, 5, 6, 7, 9, 10, 11, 13, 100, 1001, 2222, 3999, 4000, 4001])
+def test_run_retires_exactly_the_budget_even_inside_a_block_or_loop(budget):
+    env = Env(counting_loop())
+    env.cpu.regs[A2] = DATA_VA
+    assert env.run(budget) == STOP_BUDGET
+    assert env.cpu.instret == budget
+    stepped = Env(counting_loop())
+    stepped.cpu.regs[A2] = DATA_VA
+    for _ in range(budget):
+        assert stepped.run(1) == STOP_BUDGET
+    assert state(env) == state(stepped)
+
+
+def test_chunked_runs_reach_the_same_state_as_one_run():
+    r = random.Random(5)
+    env = Env(counting_loop())
+    env.cpu.regs[A2] = DATA_VA
+    while env.run(r.randrange(1, 50)) == STOP_BUDGET:
+        pass
+    whole = Env(counting_loop())
+    whole.cpu.regs[A2] = DATA_VA
+    assert whole.run() == 8
+    assert state(env) == state(whole) and env.cpu.instret == 4001
+
+
+def program_returning(value):
+    """Code that sets a0 = value and ecalls."""
+    return asm.words(*li(A0, value), asm.ECALL)
+
+
+def test_code_page_rewritten_through_ram_helpers_runs_the_new_code():
+    env = Env(program_returning(1))
+    assert env.run() == 8 and env.cpu.regs[A0] == 1
+    env.m.ram.write(env.code_pa, program_returning(2))
+    env.cpu.pc = CODE_VA
+    assert env.run() == 8 and env.cpu.regs[A0] == 2
+
+
+def test_freed_and_refilled_code_page_runs_the_new_code():
+    env = Env(program_returning(1))
+    assert env.run() == 8
+    env.cpu.invalidate_page(env.code_pa)  # what pmm does on free; the refill below bypasses the helpers
+    offset = env.code_pa - env.m.ram.base
+    env.m.ram.data[offset:offset + 12] = program_returning(3)
+    env.cpu.pc = CODE_VA
+    assert env.run() == 8 and env.cpu.regs[A0] == 3
+
+
+def test_remapped_code_page_runs_the_new_page_after_flush():
+    env = Env(program_returning(1))
+    assert env.run() == 8
+    other = env.proc.alloc_page()
+    env.m.ram.write(other, program_returning(4))
+    env.proc.map_page(CODE_VA, other, PTE_R | PTE_X | PTE_U)
+    env.m.mmu.flush(CODE_VA)
+    env.cpu.pc = CODE_VA
+    assert env.run() == 8 and env.cpu.regs[A0] == 4
+
+
+def test_store_into_the_running_block_runs_the_stored_instruction():
+    new = asm.imm("addi", A0, 0, 42)
+    code = asm.words(asm.store("sw", A1, A2, 12), asm.imm("addi", A0, 0, 1), asm.imm("addi", A0, 0, 2),
+                     asm.imm("addi", A0, 0, 3), asm.ECALL)
+    env = Env(code, writable_code=True)
+    env.cpu.regs[A1], env.cpu.regs[A2] = new, CODE_VA
+    assert env.run() == 8
+    assert env.cpu.regs[A0] == 42
+    assert env.cpu.instret == 4
+
+
+def test_self_modifying_loop_sees_each_new_instruction():
+    # each pass patches the addi at 'target' with a larger immediate, then runs it
+    code = asm.words(
+        asm.imm("addi", A3, 0, 3),                 # 0: passes
+        asm.reg("add", A1, A1, 14),                # 4: loop: bump the immediate field of the patched insn
+        asm.store("sw", A1, A2, 16),               # 8: store it over 'target'
+        asm.imm("addi", A3, A3, -1),               # c
+        asm.imm("addi", A0, 0, 0),                 # 10: target (patched)
+        asm.branch("bne", A3, 0, -16),             # 14
+        asm.ECALL)
+    env = Env(code, writable_code=True)
+    env.cpu.regs[A1], env.cpu.regs[A2], env.cpu.regs[14] = asm.imm("addi", A0, 0, 0), CODE_VA, 1 << 20
+    assert env.run() == 8
+    assert env.cpu.regs[A0] == 3
+
+
+def test_data_written_next_to_code_on_the_same_page_does_not_corrupt_execution():
+    loop = asm.words(asm.imm("addi", A0, 0, 100), asm.store("sd", A0, A2, 0x700), asm.imm("addi", A0, A0, -1),
+                     asm.branch("bne", A0, 0, -8), asm.ECALL)
+    env = Env(loop, writable_code=True)
+    env.cpu.regs[A2] = CODE_VA
+    assert env.run() == 8
+    assert env.m.ram.read_u64(env.code_pa + 0x700) == 1
+
+
+def test_lr_sc_succeeds_once_and_fails_without_a_reservation():
+    code = asm.words(asm.amo("lr", "d", A3, A0), asm.amo("sc", "d", A2, A0, A1), asm.amo("sc", "d", 14, A0, A1),
+                     asm.ECALL)
+    env = Env(code)
+    env.cpu.regs[A0], env.cpu.regs[A1] = DATA_VA, 77
+    assert env.run() == 8
+    assert (env.cpu.regs[A2], env.cpu.regs[14], env.m.ram.read_u64(env.data_pa)) == (0, 1, 77)
+
+
+def test_x0_stays_zero_whatever_is_written_to_it():
+    env = Env(asm.words(asm.imm("addi", 0, 0, 5), asm.load("ld", 0, A0, 0), asm.reg("add", A1, 0, 0), asm.ECALL))
+    env.cpu.regs[A0] = DATA_VA
+    assert env.run() == 8
+    assert env.cpu.regs[0] == 0 and env.cpu.regs[A1] == 0
+
+
+def _unicorn_says_illegal(uc, word, length):
+    """Runs one instruction on unicorn; returns True iff it raised an illegal-instruction trap."""
+    traps = []
+    hook = uc.hook_add(UC_HOOK_INTR, lambda u, intno, _: (traps.append(intno), u.emu_stop()))
+    uc.mem_write(0x80000000, word.to_bytes(4, "little"))
+    uc.ctl_remove_cache(0x80000000, 0x80000004)
+    for i in range(1, 32):
+        uc.reg_write(getattr(rc, f"UC_RISCV_REG_X{i}"), 0x80010800)
+    try:
+        uc.emu_start(0x80000000, 0x80000000 + length, count=1)
+    except UcError:
+        pass
+    uc.hook_del(hook)
+    return traps[:1] == [2]
+
+
+FP_OPCODES = {0x07, 0x27, 0x43, 0x47, 0x4B, 0x4F, 0x53}
+
+
+def _comparable(word):
+    """True for encodings whose legality is the same for unicorn (M-mode, with F/D) and our U-mode CPU."""
+    if word & 3 != 3:
+        quadrant, f3 = word & 3, (word >> 13) & 7
+        return not (quadrant in (0, 2) and f3 in (1, 5))
+    return word & 0x7F not in FP_OPCODES | {0x73}
+
+
+def _reserved_compressed_unicorn_executes(word):
+    """True for reserved RV64C encodings that unicorn 2.1.4 executes instead of trapping (we trap)."""
+    quadrant, f3 = word & 3, (word >> 13) & 7
+    q0_reserved = quadrant == 0 and f3 == 4
+    q1_reserved = quadrant == 1 and f3 == 4 and (word >> 10) & 7 == 7 and (word >> 5) & 3 >= 2
+    return q0_reserved or q1_reserved
+
+
+def test_illegal_instruction_classification_matches_unicorn_outside_fp_and_system():
+    uc = Uc(UC_ARCH_RISCV, UC_MODE_RISCV64)
+    uc.mem_map(0x80000000, 0x20000)
+    r = random.Random(11)
+    checked = 0
+    while checked < 1500:
+        word = r.getrandbits(16) if r.random() < 0.5 else r.getrandbits(32) | 3
+        if not _comparable(word):
+            continue
+        insn = decode(word)
+        word &= 0xFFFF if insn.length == 2 else 0xFFFFFFFF
+        ours = insn.op == "illegal"
+        if insn.length == 2 and _reserved_compressed_unicorn_executes(word):
+            assert ours, hex(word)
+        else:
+            assert ours == _unicorn_says_illegal(uc, word, insn.length), hex(word)
+        checked += 1
