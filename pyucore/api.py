@@ -43,11 +43,33 @@ def _collect_stats(events):
     return stats
 
 
+def _event_listener(verbose, on_event):
+    """The kernel's live event listener: on_event (or None), plus one line per event on stderr when
+    verbose is True or a comma list of pyucore.tools.trace.CATEGORIES; ValueError for a bad category."""
+    if not verbose:
+        return on_event
+    import sys
+    from pyucore.tools.trace import event_printer
+    printer = event_printer(sys.stderr, verbose)
+    if on_event is None:
+        return printer
+
+    def both(event):
+        printer(event)
+        on_event(event)
+    return both
+
+
 def boot(program=None, elf=None, name=None, cow=True, tick_insns=10000, tick_num=100, max_insns=None,
-         quiet_boot=False, cpu="python", ram_mib=128, console=None):
+         quiet_boot=False, cpu="python", ram_mib=128, console=None, trace=None, verbose=False,
+         pgdir_at_exit=False, on_event=None):
     """Boots pyucore running one program (a built-in name, or ELF bytes called name) to the end.
+    trace: a path for the Chrome trace of the run; verbose: show events on stderr as they happen (True,
+    or categories such as "procs,sched"); pgdir_at_exit: print each process's page table as it exits;
+    on_event: a function called with each kernel event as it happens.
     Returns a BootResult; exit_status 0 = clean halt, 1 = kernel panic, 2 = deadlock,
-    3 = instruction limit. Raises BuildError for an unknown program, ValueError for bad options."""
+    3 = instruction limit. Raises BuildError for an unknown program, ValueError for bad options,
+    OSError when the trace cannot be written."""
     from pyucore.kern.debug import events as kevents
     from pyucore.kern.driver.console import cons_text
     from pyucore.kern.init.init import Deadlock, kern_init
@@ -59,12 +81,14 @@ def boot(program=None, elf=None, name=None, cow=True, tick_insns=10000, tick_num
         raise ValueError("ram_mib must be between 4 and 1024")
     if cpu != "python":
         raise ValueError("unknown cpu backend %r (available: python)" % cpu)
+    listener = _event_listener(verbose, on_event)
     name, image = _program_image(program, elf, name)
     machine = Machine(ram_size=ram_mib << 20)
     status, reason = EXIT_HALT, "halt"
     try:
         kern_init(machine, name, image, tick_insns=tick_insns, tick_num=tick_num, max_insns=max_insns,
-                  cow=cow, console=console, quiet_boot=quiet_boot)
+                  cow=cow, console=console, quiet_boot=quiet_boot, on_event=listener,
+                  pgdir_at_exit=pgdir_at_exit)
     except Shutdown:
         pass
     except KernelPanic as e:
@@ -74,4 +98,7 @@ def boot(program=None, elf=None, name=None, cow=True, tick_insns=10000, tick_num
     except InstructionLimit as e:
         status, reason = EXIT_LIMIT, "stopped after %d user instructions (--max-insns)" % e.args[0]
     events = kevents.events
+    if trace is not None:
+        from pyucore.tools.trace import write_trace
+        write_trace(events, trace)
     return BootResult(cons_text(), events, _collect_stats(events), status, reason)

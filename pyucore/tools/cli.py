@@ -28,6 +28,7 @@ _BOOT_OPTIONS = {
     "ram_mib": "--ram-mib",
     "trace": "--trace",
     "verbose": "--verbose",
+    "pgdir_at_exit": "--pgdir-at-exit",
     "name": "running a .c or .elf file",
     "console": "live console output",
 }
@@ -86,7 +87,12 @@ def build_parser() -> argparse.ArgumentParser:
     run.add_argument("--ram-mib", type=_positive_int, metavar="N", help="RAM size in MiB (default 128)")
     run.add_argument("--stats", action="store_true", help="print the run's counters to stderr at the end")
     run.add_argument("--trace", metavar="FILE.json", help="write a Chrome/Perfetto trace of the run")
-    run.add_argument("--verbose", action="store_true", help="show kernel events as they happen")
+    run.add_argument("--verbose", action="store_true", help="show every kernel event on stderr as it happens")
+    run.add_argument("--show", metavar="CATEGORIES",
+                     help="show some kernel events as they happen: a comma list of procs, sched, syscalls, "
+                          "faults (--verbose shows all)")
+    run.add_argument("--pgdir-at-exit", action="store_true",
+                     help="print each process's page table when it exits, before its memory is freed")
     run.set_defaults(handler=cmd_run)
 
     listing = commands.add_parser("list", help="list the built-in programs")
@@ -119,12 +125,20 @@ def _positive_int(text: str) -> int:
 def cmd_run(args) -> int:
     """Boots with the requested program and options, printing the console as it is produced;
     returns the kernel's exit status, explained in one stderr line when it is not 0."""
+    if args.trace is not None and not Path(args.trace).resolve().parent.is_dir():
+        raise UsageError(f"{args.trace}: cannot write the trace: no such directory")
     kwargs = {**resolve_program(args.program), **boot_options(args), "console": LiveConsole(sys.stdout)}
     boot = load_boot()
     check_boot_accepts(boot, kwargs)
-    result = boot(**kwargs)
+    try:
+        result = boot(**kwargs)
+    except OSError as exc:
+        if args.trace is None or exc.filename != args.trace:
+            raise
+        raise UsageError(f"{args.trace}: cannot write the trace: {exc.strerror or exc}") from None
     sys.stdout.flush()
     if args.stats:
+        print_process_table(result.events)
         print_stats(result.stats)
     if result.exit_status != 0:
         reason = result.halt_reason or "the kernel stopped abnormally"
@@ -201,9 +215,23 @@ def boot_options(args) -> dict:
         "cpu": args.cpu,
         "ram_mib": args.ram_mib,
         "trace": args.trace,
-        "verbose": True if args.verbose else None,
+        "verbose": True if args.verbose else _show_categories(args.show),
+        "pgdir_at_exit": True if args.pgdir_at_exit else None,
     }
     return {key: value for key, value in given.items() if value is not None}
+
+
+def _show_categories(text):
+    """Needs --show's value or None; returns it for boot(verbose=...), raising UsageError for an
+    unknown category."""
+    if text is None:
+        return None
+    from pyucore.tools.trace import parse_categories
+    try:
+        parse_categories(text)
+    except ValueError as exc:
+        raise UsageError(f"--show: {exc}") from None
+    return text
 
 
 def check_boot_accepts(boot, kwargs: dict) -> None:
@@ -231,6 +259,15 @@ class LiveConsole:
     def flush(self) -> None:
         """Flushes the stream."""
         self._stream.flush()
+
+
+def print_process_table(events: list) -> None:
+    """Prints the per-process table of the run (pyucore.tools.stats) to stderr, if any process ran."""
+    from pyucore.tools.stats import format_table
+    table = format_table(events)
+    if table:
+        print("processes:", file=sys.stderr)
+        print(table, end="", file=sys.stderr)
 
 
 def print_stats(stats: dict) -> None:

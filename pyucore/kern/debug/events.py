@@ -7,17 +7,21 @@ Each event is a dict with the virtual time `t` (user instructions retired so far
 from pyucore.kern import hw
 
 events = []
+listener = None      # called with each event as it is recorded (live views such as --verbose), or None
 
 
-def events_init():
-    """Starts an empty event list for a new boot."""
-    global events
+def events_init(on_event=None):
+    """Starts an empty event list for a new boot; on_event (or None) will see each event as it happens."""
+    global events, listener
     events = []
+    listener = on_event
 
 
 def emit(kind, pid, **fields):
-    """Records one event of kind for pid at the current virtual time."""
+    """Records one event of kind for pid at the current virtual time, then hands it to the listener."""
     fields["t"] = hw.cpu.instret
     fields["kind"] = kind
     fields["pid"] = pid
     events.append(fields)
+    if listener is not None:
+        listener(fields)

@@ -41,12 +41,13 @@ def load_kernel_image(name, elf):
 
 
 def kern_init(machine, name, elf, tick_insns=10000, tick_num=100, max_insns=None, cow=True,
-              console=None, quiet_boot=False):
-    """Boots the kernel on machine to run program `name` (ELF bytes elf); returns only by exception:
-    Shutdown (clean halt), KernelPanic, Deadlock or InstructionLimit."""
+              console=None, quiet_boot=False, on_event=None, pgdir_at_exit=False):
+    """Boots the kernel on machine to run program `name` (ELF bytes elf); on_event (or None) sees each
+    kernel event as it happens; pgdir_at_exit prints each process's page table as it exits.
+    Returns only by exception: Shutdown (clean halt), KernelPanic, Deadlock or InstructionLimit."""
     hw.bind(machine)
     cons_init(console, quiet_boot)
-    events_init()
+    events_init(on_event)
     boot_pgdir, bootstack, program, end = load_kernel_image(name, elf)
     proc.bootstack = bootstack
     cprintf("(THU.CST) os is loading ...\n\n")
@@ -54,6 +55,7 @@ def kern_init(machine, name, elf, tick_insns=10000, tick_num=100, max_insns=None
     trap.idt_init()
     vmm.vmm_init()
     proc.fork_share = 1 if cow else 0
+    proc.pgdir_at_exit = pgdir_at_exit
     proc.proc_init(program)
     trap.clock_init(tick_insns, tick_num, max_insns)
     cpu_idle()

@@ -422,17 +422,21 @@ def check_boot_pgdir():
 
 
 def _perm_text(pte):
+    """`RWXUG` with `-` for each clear bit, then ` COW` for a page shared copy-on-write."""
     return "".join(c if pte & bit else "-" for c, bit in
                    (("R", PTE_R), ("W", PTE_W), ("X", PTE_X), ("U", PTE_U), ("G", PTE_G))) + \
         (" COW" if pte & PTE_COW else "")
 
 
+def _entries(pa):
+    """The 512 entries of the page table at physical address pa."""
+    return struct.unpack("<%dQ" % NPTEENTRY, hw.ram.read(pa, PGSIZE))
+
+
 def walk_mappings(pgdir):
-    """Every leaf mapping of pgdir as (va, pa, size, pte), in address order."""
-    ram = hw.ram
+    """Every leaf mapping of pgdir as (va, pa, size, pte), in address order (kernel half sign-extended)."""
     out = []
-    for i1 in range(NPTEENTRY):
-        e1 = ram.read_u64(pgdir + i1 * 8)
+    for i1, e1 in enumerate(_entries(pgdir)):
         if not e1 & PTE_V:
             continue
         va1 = i1 << 30
@@ -441,42 +445,93 @@ def walk_mappings(pgdir):
         if _is_leaf(e1):
             out.append((va1, PTE_ADDR(e1), 1 << 30, e1))
             continue
-        t1 = ram.read(PTE_ADDR(e1), PGSIZE)
-        for i0 in range(NPTEENTRY):
-            e0 = int.from_bytes(t1[i0 * 8:i0 * 8 + 8], "little")
+        for i0, e0 in enumerate(_entries(PTE_ADDR(e1))):
             if not e0 & PTE_V:
                 continue
             va0 = va1 | (i0 << 21)
             if _is_leaf(e0):
                 out.append((va0, PTE_ADDR(e0), 1 << 21, e0))
                 continue
-            t0 = ram.read(PTE_ADDR(e0), PGSIZE)
-            for i in range(NPTEENTRY):
-                e = int.from_bytes(t0[i * 8:i * 8 + 8], "little")
+            for i, e in enumerate(_entries(PTE_ADDR(e0))):
                 if e & PTE_V:
                     out.append((va0 | (i << 12), PTE_ADDR(e), PGSIZE, e))
     return out
 
 
+def count_user_pages(pgdir):
+    """Number of 4 KiB user pages (valid leaves below the kernel half) mapped in pgdir."""
+    count = 0
+    for e1 in _entries(pgdir)[:NPTEENTRY // 2]:
+        if e1 & PTE_V and not _is_leaf(e1):
+            for e0 in _entries(PTE_ADDR(e1)):
+                if e0 & PTE_V and not _is_leaf(e0):
+                    count += sum(e & PTE_V for e in _entries(PTE_ADDR(e0)))
+    return count
+
+
+def count_table_pages(pgdir):
+    """Number of pages pgdir's tables occupy: the root and every table below it."""
+    count = 1
+    for e1 in _entries(pgdir):
+        if e1 & PTE_V and not _is_leaf(e1):
+            count += 1 + sum(1 for e0 in _entries(PTE_ADDR(e1)) if e0 & PTE_V and not _is_leaf(e0))
+    return count
+
+
 def merged_mappings(pgdir):
-    """walk_mappings with runs merged where va and pa are both contiguous and the permissions equal."""
+    """walk_mappings as (va, pa, size, pte, ref) runs, merged where va and pa are both contiguous and the
+    permissions and page reference counts are equal."""
     mask = PTE_R | PTE_W | PTE_X | PTE_U | PTE_G | PTE_COW
     runs = []
     for va, pa, size, pte in walk_mappings(pgdir):
+        ref = pa2page(pa).ref if size == PGSIZE else None
         if runs:
-            rva, rpa, rsize, rpte = runs[-1]
-            if rva + rsize == va and rpa + rsize == pa and (rpte & mask) == (pte & mask):
-                runs[-1] = (rva, rpa, rsize + size, rpte)
+            rva, rpa, rsize, rpte, rref = runs[-1]
+            if rva + rsize == va and rpa + rsize == pa and (rpte & mask) == (pte & mask) and rref == ref:
+                runs[-1] = (rva, rpa, rsize + size, rpte, rref)
                 continue
-        runs.append((va, pa, size, pte))
+        runs.append((va, pa, size, pte, ref))
     return runs
 
 
-def print_pgdir(pgdir, title):
-    """Prints the mapped ranges of pgdir (merged runs) with their physical pages and permission bits."""
+def _run_text(va, pa, size, pte, ref):
+    """One line of print_pgdir: a run of pages, its bits, its pages' reference count, where it maps."""
+    npg = size >> PGSHIFT
+    count = "%d page%s" % (npg, "" if npg == 1 else "s")
+    if size >= 1 << 30:
+        count += " (%d GiB)" % (size >> 30)
+    elif size >= 1 << 20:
+        count += " (%d MiB)" % (size >> 20)
+    refs = "" if ref is None else "ref %d" % ref
+    target = "pa 0x%08x" % pa if npg == 1 else "pa 0x%08x..0x%08x" % (pa, pa + size - 1)
+    return "0x%08x..0x%08x  %-9s %-9s %-5s -> %s" % (va, va + size - 1, count, _perm_text(pte), refs, target)
+
+
+def print_pgdir(pgdir, title, vmas=()):
+    """Prints pgdir's mappings as merged runs with physical pages, R/W/X/U/G bits, COW and page reference
+    counts: user runs under the VMA (start, end, description) that holds them, then the kernel window."""
+    runs = merged_mappings(pgdir)
+    user = [r for r in runs if not r[0] >> 38]
+    pages = sum(r[2] >> PGSHIFT for r in user)
+    cow = sum(r[2] >> PGSHIFT for r in user if r[3] & PTE_COW)
     cprintf("---- page table of %s: root at pa 0x%08lx ----\n", title, pgdir)
-    for va, pa, size, pte in merged_mappings(pgdir):
-        npg = size >> PGSHIFT
-        cprintf("  va [0x%016lx, 0x%016lx)  %6d page%s -> pa [0x%08lx, 0x%08lx)  %s\n",
-                va, va + size, npg, " " if npg == 1 else "s", pa, pa + size, _perm_text(pte))
+    cprintf("  %d user page%s mapped (%d copy-on-write) in %d vma%s; %d page-table pages\n", pages,
+            "" if pages == 1 else "s", cow, len(vmas), "" if len(vmas) == 1 else "s", count_table_pages(pgdir))
+    shown = set()
+    for start, end, text in vmas:
+        inside = [r for r in user if start <= r[0] < end]
+        mapped = sum(r[2] >> PGSHIFT for r in inside)
+        cprintf("  vma 0x%08lx..0x%08lx %s: %d of %d pages mapped\n", start, end - 1, text, mapped,
+                (end - start) >> PGSHIFT)
+        for r in inside:
+            cprintf("    %s\n", _run_text(*r))
+            shown.add(r)
+    stray = [r for r in user if r not in shown]
+    if stray and vmas:
+        cprintf("  outside every vma:\n")
+    for r in stray:
+        cprintf("    %s\n", _run_text(*r))
+    for r in runs:
+        if r[0] >> 38:
+            cprintf("  kernel %s\n", _run_text(*r))
     cprintf("---- end of page table ----\n")

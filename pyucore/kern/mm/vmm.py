@@ -7,6 +7,7 @@ demand-paged stack pages and copy-on-write breaks, and reports every fault it ca
 import bisect
 
 from pyucore.kern import hw
+from pyucore.kern.debug.events import emit
 from pyucore.kern.debug.panic import kassert
 from pyucore.kern.libs.error import E_INVAL, E_NO_MEM
 from pyucore.kern.libs.stdio import cprintf
@@ -182,6 +183,7 @@ def do_cow_page(mm, la, ptep, pte):
     if page.ref == 1:
         hw.ram.write_u64(ptep, pte_create(page.ppn, perm | (pte & 0xC0)))
         pmm.tlb_invalidate(mm.pgdir, la)
+        _cow_event(la, False)
         return 0
     npage = pmm.alloc_page()
     if npage is None:
@@ -191,7 +193,17 @@ def do_cow_page(mm, la, ptep, pte):
     if pmm.page_insert(mm.pgdir, npage, la, perm) != 0:
         pmm.free_page(npage)
         return -E_NO_MEM
+    _cow_event(la, True)
     return 0
+
+
+def _cow_event(la, copied):
+    """Records a `cow` event (copied: a private copy was made) and counts a copy against current."""
+    from pyucore.kern.process import proc    # proc imports vmm: look it up when a fault happens
+    pid = proc.current.pid if proc.current is not None else 0
+    if copied and proc.current is not None:
+        proc.current.stats["cow_copies"] += 1
+    emit("cow", pid, addr=la, copied=copied)
 
 
 def do_pgfault(mm, error_code, addr):
@@ -380,3 +392,16 @@ def check_pgfault():
     check_mm_struct = None
     kassert(nr_free_store == pmm.nr_free_pages(), "check_pgfault leaked pages")
     cprintf("check_pgfault() succeeded!\n")
+
+
+def print_mm(mm, title):
+    """Prints mm's page table as pmm.print_pgdir does, its user mappings grouped by VMA."""
+    vmas = [(vma.vm_start, vma.vm_end, _vma_text(vma)) for vma in mm.mmap_list]
+    pmm.print_pgdir(mm.pgdir, title, vmas)
+
+
+def _vma_text(vma):
+    """`rw- stack`-style description of a VMA's flags."""
+    text = "".join(c if vma.vm_flags & bit else "-" for c, bit in (("r", VM_READ), ("w", VM_WRITE),
+                                                                   ("x", VM_EXEC)))
+    return text + (" stack" if vma.vm_flags & VM_STACK else "")

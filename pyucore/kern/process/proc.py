@@ -272,6 +272,7 @@ def copy_thread(proc, esp, tf):
 
 
 fork_share = 1       # copy_range's share argument for fork: 1 = copy-on-write, 0 = eager copy
+pgdir_at_exit = False  # print each process's page table in do_exit, before its memory is freed
 
 
 def do_fork(clone_flags, stack, tf):
@@ -303,6 +304,8 @@ def _drop_mm(proc):
     mm = proc.mm
     if mm is None:
         return
+    # The kernel unmaps user pages only here, so the count before teardown is the peak.
+    proc.stats["peak_pages"] = max(proc.stats["peak_pages"], pmm.count_user_pages(mm.pgdir))
     lcr3(pmm.boot_cr3)
     if vmm.mm_count_dec(mm) == 0:
         vmm.exit_mmap(mm)
@@ -320,10 +323,13 @@ def do_exit(error_code):
         panic("idleproc exit.\n")
     if current is initproc:
         panic("initproc exit.\n")
+    if pgdir_at_exit and current.mm is not None:
+        vmm.print_mm(current.mm, "pid %d (%s) at exit" % (current.pid, current.name))
     _drop_mm(current)
     current.state = PROC_ZOMBIE
     current.exit_code = error_code
-    emit("exit", current.pid, code=error_code)
+    # The counters travel in the event: a reaped process's proc_struct is gone.
+    emit("exit", current.pid, code=error_code, parent=current.parent.pid, **current.stats)
     parent = current.parent
     if parent.wait_state == WT_CHILD:
         wakeup_proc(parent)
@@ -582,11 +588,11 @@ def proc_init(program):
     proc_list, hash_list, nr_process, last_pid = [], {}, 0, MAX_PID
     idleproc = alloc_proc()
     idleproc.pid = 0
+    set_proc_name(idleproc, "idle")      # named before its first state event, which carries the name
     idleproc.state = PROC_RUNNABLE
     idleproc.kstack = bootstack
     idleproc.need_resched = 1
     idleproc.context = getcurrent()
-    set_proc_name(idleproc, "idle")
     nr_process += 1
     current = idleproc
     pid = kernel_thread(init_main, program, 0)

@@ -3,7 +3,7 @@ from the trapframe (a1..a5) and calls a do_*; the result goes back in a0."""
 
 from pyucore.kern.debug.events import emit
 from pyucore.kern.libs.stdio import cputchar
-from pyucore.kern.mm import pmm
+from pyucore.kern.mm import vmm
 from pyucore.kern.process import proc as P
 
 SYS_exit, SYS_fork, SYS_wait, SYS_exec, SYS_clone = 1, 2, 3, 4, 5
@@ -52,7 +52,7 @@ def sys_putc(arg):
 
 
 def sys_pgdir(arg):
-    pmm.print_pgdir(P.current.mm.pgdir, "pid %d (%s)" % (P.current.pid, P.current.name))
+    vmm.print_mm(P.current.mm, "pid %d (%s)" % (P.current.pid, P.current.name))
     return 0
 
 

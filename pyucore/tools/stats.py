@@ -1,0 +1,91 @@
+"""The `--stats` table: one row per process of a run, and totals, built from the kernel's event list.
+
+A process that exited carries the kernel's own counters in its exit event (proc_struct.stats:
+instructions, syscalls, page faults, COW copies, pages at peak). A process still alive when the run
+stopped (init at a clean halt; any process after a panic or --max-insns) is counted from the events
+instead: its running time, its syscall, pgfault and cow events; its peak is unknown ("-").
+"Pages at peak" is the number of user pages mapped in the process's page table, sampled when its
+address space is torn down (exit, or exec replacing it): the kernel only unmaps user pages there.
+"""
+
+from pyucore.tools.trace import process_names, state_slices
+
+COUNTERS = ("insns", "syscalls", "pgfaults", "cow_copies", "peak_pages")
+HEADINGS = ("pid", "name", "parent", "exit", "instructions", "syscalls", "faults", "cow copies",
+            "peak pages")
+
+
+def counted_from_events(events):
+    """Needs an event list; returns {pid: {counter: value}} for insns, syscalls, pgfaults and cow_copies,
+    counted from the events alone (running time, syscall / pgfault / copying cow events)."""
+    counts = {}
+
+    def row(pid):
+        return counts.setdefault(pid, {"insns": 0, "syscalls": 0, "pgfaults": 0, "cow_copies": 0})
+
+    for pid, status, start, end in state_slices(events):
+        if status == "running":
+            row(pid)["insns"] += end - start
+    for e in events:
+        kind = e["kind"]
+        if kind == "syscall":
+            row(e["pid"])["syscalls"] += 1
+        elif kind == "pgfault":
+            row(e["pid"])["pgfaults"] += 1
+        elif kind == "cow" and e.get("copied"):
+            row(e["pid"])["cow_copies"] += 1
+    return counts
+
+
+def process_rows(events):
+    """Needs an event list; returns one dict per process the kernel forked (pid order): pid, name,
+    parent, exit (code or None while alive) and the COUNTERS (peak_pages None when unknown)."""
+    names = process_names(events)
+    parents = {e["child"]: e["pid"] for e in events if e["kind"] == "fork"}
+    exits = {e["pid"]: e for e in events if e["kind"] == "exit"}
+    counted = counted_from_events(events)
+    rows = []
+    for pid in sorted(parents):
+        row = {"pid": pid, "name": names.get(pid, ""), "parent": parents[pid], "exit": None}
+        exit_event = exits.get(pid)
+        if exit_event is not None and "insns" in exit_event:
+            row["exit"] = exit_event["code"]
+            row.update({k: exit_event[k] for k in COUNTERS})
+        else:
+            row["exit"] = exit_event["code"] if exit_event is not None else None
+            row.update(counted.get(pid, {"insns": 0, "syscalls": 0, "pgfaults": 0, "cow_copies": 0}))
+            row["peak_pages"] = None
+        rows.append(row)
+    return rows
+
+
+def totals(rows):
+    """Needs process_rows; returns the sum of each counter over the rows (peak_pages: the largest)."""
+    total = {k: sum(r[k] for r in rows) for k in COUNTERS if k != "peak_pages"}
+    total["peak_pages"] = max((r["peak_pages"] for r in rows if r["peak_pages"] is not None), default=0)
+    return total
+
+
+def _cell(value):
+    return "-" if value is None else str(value)
+
+
+def format_table(events):
+    """Needs an event list; returns the stats table as text (one line per process, then totals), or ''
+    when the run forked no process."""
+    rows = process_rows(events)
+    if not rows:
+        return ""
+    lines = [HEADINGS]
+    for r in rows:
+        lines.append((str(r["pid"]), r["name"] or "-", str(r["parent"]), _cell(r["exit"]))
+                     + tuple(_cell(r[k]) for k in COUNTERS))
+    t = totals(rows)
+    lines.append(("total", "%d processes" % len(rows), "", "")
+                 + tuple(str(t[k]) for k in COUNTERS[:-1]) + ("max %d" % t["peak_pages"],))
+    widths = [max(len(line[i]) for line in lines) for i in range(len(HEADINGS))]
+    text = []
+    for line in lines:
+        cells = [line[i].ljust(widths[i]) if i == 1 else line[i].rjust(widths[i]) for i in range(len(line))]
+        text.append("  ".join(cells).rstrip())
+    return "\n".join(text) + "\n"

@@ -1,0 +1,209 @@
+"""Views of the kernel's event list over time: a Chrome trace-event JSON file, and one readable line per
+event for `--verbose` / `--show`.
+
+Time: an event's `t` is the number of user instructions retired so far. The trace maps one retired
+instruction to one microsecond, so a timer tick (10,000 instructions, nominally 10 ms, SPEC 3.4) is
+10 ms on the Perfetto timeline. Kernel work takes no virtual time: what the kernel does between two
+user instructions (a fork, a switch, a reap) happens at one instant.
+
+The trace (open it in https://ui.perfetto.dev or chrome://tracing) has one track per process, named
+`pid N (name)`, whose slices are the process's states: running (it is `current`), runnable, sleeping,
+zombie (until its parent reaps it). Instant events on the track mark fork, exec, exit, reap, kill,
+page faults, copy-on-write breaks and system calls, with their fields as arguments.
+"""
+
+import json
+
+TRACE_PROCESS_ID = 1       # every track is a thread of one trace process: the machine's single CPU
+CAUSE_NAMES = {5: "load access", 7: "store access", 12: "fetch", 13: "load", 15: "store"}
+# --show categories: which event kinds each one shows.
+CATEGORIES = {
+    "procs": ("fork", "exec", "exit", "reap", "kill"),
+    "sched": ("switch", "state"),
+    "syscalls": ("syscall",),
+    "faults": ("pgfault", "cow"),
+}
+# Instant events on a track: kind -> the event fields shown as arguments.
+INSTANT_KINDS = {
+    "fork": ("child",), "exec": ("name",), "exit": ("code",), "reap": ("child", "code"),
+    "kill": ("target", "reason"), "pgfault": ("addr", "cause"), "cow": ("addr", "copied"),
+    "syscall": ("num", "name"),
+}
+
+
+def process_names(events):
+    """Needs an event list; returns {pid: name} with each process's last known name ('' if none)."""
+    names = {}
+    for e in events:
+        names.setdefault(e["pid"], "")
+        if e["kind"] in ("state", "exec") and e.get("name"):
+            names[e["pid"]] = e["name"]
+    return names
+
+
+def track_name(pid, names):
+    """The label of pid's track: `pid N (name)`, or `pid N` for a nameless process."""
+    name = names.get(pid, "")
+    return "pid %d (%s)" % (pid, name) if name else "pid %d" % pid
+
+
+def state_changes(events):
+    """Needs an event list in emission order; returns [(t, pid, status)] where status is running,
+    runnable, sleeping, zombie, or None once the process is reaped. The CPU starts with pid 0 current."""
+    changes, state, current = [], {}, 0
+
+    def status(pid):
+        if pid not in state:
+            return None
+        return "running" if pid == current and state[pid] == "runnable" else state[pid]
+
+    for e in events:
+        kind, pid, t = e["kind"], e["pid"], e["t"]
+        touched = []
+        if kind == "state":
+            state[pid] = e["new"]
+            touched = [pid]
+        elif kind == "switch":
+            current = pid
+            touched = [e["prev"], pid]
+        elif kind == "reap":
+            state.pop(e["child"], None)
+            touched = [e["child"]]
+        for p in touched:
+            changes.append((t, p, status(p)))
+    return changes
+
+
+def state_slices(events):
+    """Returns [(pid, status, start, end)]: each process's states as non-overlapping intervals of
+    virtual time, the last ones ending at the last event's time. Empty intervals are dropped."""
+    end_of_trace = max((e["t"] for e in events), default=0)
+    open_slices, slices = {}, []
+    for t, pid, status in state_changes(events):
+        if pid in open_slices:
+            old_status, start = open_slices[pid]
+            if old_status == status:
+                continue
+            slices.append((pid, old_status, start, t))
+            del open_slices[pid]
+        if status is not None:
+            open_slices[pid] = (status, t)
+    for pid, (status, start) in open_slices.items():
+        slices.append((pid, status, start, end_of_trace))
+    return [s for s in slices if s[3] > s[2]]
+
+
+def _argument(key, value):
+    """A trace argument: addresses in hex, the rest as is."""
+    return hex(value) if key == "addr" else value
+
+
+def build_trace(events):
+    """Needs an event list; returns the Chrome trace-event object (a dict with traceEvents)."""
+    names = process_names(events)
+    out = [{"ph": "M", "pid": TRACE_PROCESS_ID, "tid": 0, "ts": 0, "name": "process_name",
+            "args": {"name": "pyucore (1 CPU; 1 us = 1 user instruction)"}}]
+    for pid in sorted(names):
+        out.append({"ph": "M", "pid": TRACE_PROCESS_ID, "tid": pid, "ts": 0, "name": "thread_name",
+                    "args": {"name": track_name(pid, names)}})
+        out.append({"ph": "M", "pid": TRACE_PROCESS_ID, "tid": pid, "ts": 0, "name": "thread_sort_index",
+                    "args": {"sort_index": pid}})
+    for pid, status, start, end in state_slices(events):
+        out.append({"ph": "X", "pid": TRACE_PROCESS_ID, "tid": pid, "ts": start, "dur": end - start,
+                    "name": status, "cat": "state"})
+    for e in events:
+        fields = INSTANT_KINDS.get(e["kind"])
+        if fields is None:
+            continue
+        out.append({"ph": "i", "s": "t", "pid": TRACE_PROCESS_ID, "tid": e["pid"], "ts": e["t"],
+                    "name": _instant_name(e), "cat": e["kind"],
+                    "args": {k: _argument(k, e[k]) for k in fields if k in e}})
+    return {"traceEvents": out, "displayTimeUnit": "ms",
+            "otherData": {"time": "1 us = 1 retired user instruction"}}
+
+
+def _instant_name(e):
+    """The label of an instant event, e.g. `fork -> 4`, `syscall putc`, `exit 0`."""
+    kind = e["kind"]
+    if kind == "fork":
+        return "fork -> %d" % e["child"]
+    if kind == "exec":
+        return "exec %s" % e["name"]
+    if kind == "exit":
+        return "exit %d" % e["code"]
+    if kind == "reap":
+        return "reap %d" % e["child"]
+    if kind == "kill":
+        return "kill %d" % e["target"]
+    if kind == "syscall":
+        return "syscall %s" % e["name"]
+    if kind == "pgfault":
+        return "page fault (%s)" % CAUSE_NAMES.get(e["cause"], e["cause"])
+    if kind == "cow":
+        return "cow copy" if e.get("copied") else "cow reuse"
+    return kind
+
+
+def write_trace(events, path):
+    """Writes the Chrome trace of events to path; raises OSError when the file cannot be written."""
+    with open(path, "w", encoding="utf-8") as f:
+        json.dump(build_trace(events), f, separators=(",", ":"))
+
+
+def describe(e):
+    """One readable line for an event, e.g. `[t=12034] pid 3 fork -> pid 4`."""
+    kind, pid = e["kind"], e["pid"]
+    if kind == "switch":
+        text = "switch %d -> %d" % (e["prev"], pid)
+    elif kind == "state":
+        text = "pid %d (%s) %s -> %s" % (pid, e.get("name", ""), e["old"], e["new"])
+    elif kind == "fork":
+        text = "pid %d fork -> pid %d" % (pid, e["child"])
+    elif kind == "exec":
+        text = 'pid %d exec "%s"' % (pid, e["name"])
+    elif kind == "exit":
+        text = "pid %d exit %d" % (pid, e["code"])
+    elif kind == "reap":
+        text = "pid %d reap pid %d (exit %d)" % (pid, e["child"], e["code"])
+    elif kind == "kill":
+        text = "pid %d kill pid %d" % (pid, e["target"])
+        if e.get("reason"):
+            text += ": " + e["reason"]
+    elif kind == "syscall":
+        text = "pid %d syscall %s (%d)" % (pid, e["name"], e["num"])
+    elif kind == "pgfault":
+        text = "pid %d page fault at 0x%x (%s)" % (pid, e["addr"], CAUSE_NAMES.get(e["cause"], e["cause"]))
+    elif kind == "cow":
+        text = "pid %d %s at 0x%x" % (pid, "cow copy" if e.get("copied") else "cow reuse (last reference)",
+                                       e["addr"])
+    else:
+        extra = " ".join("%s=%s" % (k, v) for k, v in e.items() if k not in ("t", "kind", "pid"))
+        text = ("pid %d %s %s" % (pid, kind, extra)).rstrip()
+    return "[t=%d] %s" % (e["t"], text)
+
+
+def parse_categories(text):
+    """Needs True / `all` or a comma list of CATEGORIES names; returns the set of event kinds they show,
+    or None for every kind. Raises ValueError naming an unknown category."""
+    if text is True or text == "all":
+        return None
+    kinds = set()
+    for name in str(text).split(","):
+        name = name.strip()
+        if name not in CATEGORIES:
+            raise ValueError("unknown event category %r (choose from: %s, or all)"
+                             % (name, ", ".join(CATEGORIES)))
+        kinds.update(CATEGORIES[name])
+    return kinds
+
+
+def event_printer(stream, categories="all"):
+    """Returns a listener for the kernel's events that writes describe(e) for the chosen categories
+    to stream at once (the console keeps its own stream). Raises ValueError for a bad category."""
+    kinds = parse_categories(categories)
+
+    def listener(e):
+        if kinds is None or e["kind"] in kinds:
+            stream.write(describe(e) + "\n")
+            stream.flush()
+    return listener
