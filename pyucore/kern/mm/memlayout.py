@@ -66,8 +66,11 @@ def page_ref_inc(page):
 
 
 def page_ref_dec(page):
-    """Drops one reference from page; returns the new count."""
+    """Drops one reference from page; returns the new count. A count below zero is a kernel bug: panic."""
     page.ref -= 1
+    if page.ref < 0:
+        from pyucore.kern.debug.panic import panic
+        panic("page at pa 0x%lx has a negative reference count %d", page.ppn << 12, page.ref)
     return page.ref
 
 

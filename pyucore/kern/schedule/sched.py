@@ -18,9 +18,7 @@ def pick_next(proc_list, current, idleproc):
     """The policy: the first RUNNABLE process after current in proc_list, wrapping around and ending
     with current itself (from the front when current is idle); idle if there is none."""
     start = 0 if current is idleproc else proc_list.index(current) + 1
-    n = len(proc_list)
-    for i in range(n):
-        proc = proc_list[(start + i) % n]
+    for proc in proc_list[start:] + proc_list[:start]:
         if proc.state == P.PROC_RUNNABLE:
             return proc
     return idleproc

@@ -1,0 +1,113 @@
+"""Processes: the tree, states, pids, reparenting, and the limits of fork."""
+
+import pytest
+
+from pyucore.api import boot
+from pyucore.kern.debug.panic import KernelPanic
+from pyucore.kern.libs.error import E_NO_FREE_PROC, E_NO_MEM
+from pyucore.kern.process import proc as P
+from pyucore.kern.syscall import syscall as S
+
+
+def _tree_problems():
+    """Every inconsistency of the process tree and lists right now (empty when all is well)."""
+    problems = []
+    live = [P.idleproc] + P.proc_list
+    if P.nr_process != len(live):
+        problems.append("nr_process %d != %d processes" % (P.nr_process, len(live)))
+    if sorted(P.hash_list) != sorted(p.pid for p in P.proc_list):
+        problems.append("pid hash and proc_list disagree")
+    for p in P.proc_list:
+        kids, kid = [], p.cptr
+        if kid is not None and kid.yptr is not None:
+            problems.append("youngest child of %d has a younger sibling" % p.pid)
+        while kid is not None:
+            kids.append(kid)
+            if kid.parent is not p:
+                problems.append("child %d of %d names %s as parent" % (kid.pid, p.pid, kid.parent.pid))
+            if kid.optr is not None and kid.optr.yptr is not kid:
+                problems.append("sibling links of %d are not symmetric" % kid.pid)
+            kid = kid.optr
+        if p is not P.initproc and p not in _children(p.parent):
+            problems.append("%d is missing from its parent's children" % p.pid)
+    return problems
+
+
+def _children(parent):
+    kid, out = parent.cptr, []
+    while kid is not None:
+        out.append(kid)
+        kid = kid.optr
+    return out
+
+
+def test_process_tree_stays_consistent_after_every_syscall(monkeypatch, run_c):
+    checked = []
+    original = S.syscall
+
+    def checking_syscall():
+        original()
+        problems = _tree_problems()
+        assert not problems, problems
+        checked.append(1)
+    monkeypatch.setattr(S, "syscall", checking_syscall)
+    result = run_c("forkstress")
+    assert result.exit_status == 0, result.halt_reason
+    assert "forkstress pass." in result.console
+    assert len(checked) > 100
+
+
+def test_forktree_pids_run_from_2_to_0x20_in_fork_order():
+    result = boot(program="forktree", quiet_boot=True)
+    forks = [e for e in result.events if e["kind"] == "fork" and e["pid"] >= 2]
+    assert [e["child"] for e in forks] == list(range(3, 0x21))
+
+
+def test_orphans_are_reparented_to_init_and_reaped_by_it():
+    result = boot(program="forktree", quiet_boot=True)
+    parent_of = {e["child"]: e["pid"] for e in result.events if e["kind"] == "fork"}
+    reaper_of = {e["child"]: e["pid"] for e in result.events if e["kind"] == "reap"}
+    assert set(reaper_of) == set(range(2, 0x21))
+    assert all(reaper == 1 for reaper in reaper_of.values())
+    assert any(parent_of[pid] != 1 for pid in reaper_of)
+
+
+def test_fork_child_gets_zero_and_parent_gets_the_child_pid():
+    result = boot(program="exit", quiet_boot=True)
+    assert "I am parent, fork a child pid 3" in result.console
+    assert "I am the child." in result.console
+
+
+def test_state_changes_follow_the_allowed_transitions():
+    result = boot(program="waitkill", quiet_boot=True)
+    seen = {(e["old"], e["new"]) for e in result.events if e["kind"] == "state"}
+    allowed = {(P.STATE_NAMES[a], P.STATE_NAMES[b]) for a, b in P.ALLOWED_TRANSITIONS}
+    assert seen <= allowed
+    assert ("sleeping", "runnable") in seen and ("runnable", "zombie") in seen
+
+
+def test_a_forbidden_state_change_is_a_kernel_panic():
+    proc = P.proc_struct()
+    with pytest.raises(KernelPanic):
+        proc.state = P.PROC_ZOMBIE
+
+
+def test_kill_wakes_a_process_sleeping_in_wait_and_it_exits_killed():
+    result = boot(program="waitkill", quiet_boot=True)
+    exits = {e["pid"]: e["code"] for e in result.events if e["kind"] == "exit"}
+    assert exits[2] == -9 and exits[3] == -9 and exits[4] == 0
+
+
+def test_fork_bomb_of_zombies_stops_at_max_process_and_everything_is_reaped(run_c):
+    result = run_c("forkbomb_zombies")
+    assert result.exit_status == 0, result.halt_reason
+    assert "fork failed with %d after %d forks" % (-E_NO_FREE_PROC, P.MAX_PROCESS - 3) in result.console
+    assert "forkbomb pass." in result.console and "init check memory pass." in result.console
+
+
+@pytest.mark.parametrize("ram_mib", [8, 128])
+def test_fork_bomb_of_live_children_gets_out_of_memory_and_leaks_nothing(run_c, ram_mib):
+    result = run_c("forkbomb", ram_mib=ram_mib)
+    assert result.exit_status == 0, result.halt_reason
+    assert "fork failed with %d after" % -E_NO_MEM in result.console
+    assert "init check memory pass." in result.console
