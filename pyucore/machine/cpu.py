@@ -13,7 +13,8 @@ page is freed (`invalidate_page`), and the pc -> block map is dropped on every T
 from . import alu
 from .decode import decode
 from .mmu import MASK64, MachineTrap
-from .riscv import (ACCESS_FETCH, ACCESS_LOAD, ACCESS_STORE, CAUSE_MISALIGNED_LOAD, PGSHIFT, PGSIZE)
+from .riscv import (ACCESS_FETCH, ACCESS_LOAD, ACCESS_STORE, CAUSE_MISALIGNED_FETCH, CAUSE_MISALIGNED_LOAD,
+                    PGSHIFT, PGSIZE)
 from .translate import CSR_READ_EXIT, DEFAULT_NAMES, TERMINATORS, BlockSource
 
 STOP_BUDGET = -1
@@ -81,7 +82,9 @@ class CPU:
         (pc = the trapping instruction, tval set, the trapping instruction not retired).
         """
         regs = self.regs
-        pc = self.pc
+        # the kernel writes registers between runs: keep them canonical so no Python error can follow
+        regs[:] = [0] + [value & MASK64 for value in regs[1:32]]
+        pc = self.pc & MASK64
         left = budget
         lookup = self._vcache.get
         cause = STOP_BUDGET
@@ -92,10 +95,12 @@ class CPU:
                 if entry.__class__ is MachineTrap:
                     cause, self.tval = entry.cause, entry.tval
                     break
-            fn, length = entry
-            if length > left:
-                fn = self._find_single(pc)
-            pc, done, exit_cause = fn(regs, left)
+            if entry[1] > left:
+                entry = self._find_single(pc)
+                if entry.__class__ is MachineTrap:
+                    cause, self.tval = entry.cause, entry.tval
+                    break
+            pc, done, exit_cause = entry[0](regs, left)
             left -= done
             if exit_cause >= 0:
                 if exit_cause != CSR_READ_EXIT:
@@ -138,14 +143,16 @@ class CPU:
         return self._find(pc, self._blocks, self._vcache, MAX_BLOCK)
 
     def _find_single(self, pc):
-        """Returns the one-instruction block function at pc (its fetch already succeeded once)."""
+        """Returns (fn, 1) of the one-instruction block at pc, or the fetch MachineTrap."""
         entry = self._single_vcache.get(pc)
         if entry is None:
             entry = self._find(pc, self._single_blocks, self._single_vcache, 1)
-        return entry[0]
+        return entry
 
     def _find(self, pc, blocks, vcache, limit):
         """Returns (fn, length) of the block at pc of at most limit instructions, or a MachineTrap."""
+        if pc & 1:
+            return MachineTrap(CAUSE_MISALIGNED_FETCH, pc)
         try:
             pa = self.mmu.translate(pc, ACCESS_FETCH)
         except MachineTrap as trap:

@@ -41,8 +41,8 @@ _KEY = {3: ~0xFF8, 2: ~0xFFC, 1: ~0xFFE, 0: ~0xFFF}
 
 
 def _sext32(expr):
-    """Returns an expression sign-extending the low 32 bits of expr to a canonical u64."""
-    return f"((({expr}) + 0x80000000) & 0xFFFFFFFF) + 0xFFFFFFFF80000000 & {M}"
+    """Returns an expression sign-extending the low 32 bits of expr to a canonical u64 (uses local t)."""
+    return f"(t if (t := ({expr}) & 0xFFFFFFFF) < 0x80000000 else t | 0xFFFFFFFF00000000)"
 
 
 def _signed32(expr):
@@ -98,6 +98,42 @@ def _alu_imm(op, a, imm, pc):
     return make() if make else None
 
 
+def _unmasked(op, a, b, imm, bits):
+    """Returns (expression, result bits) for op without the 64-bit mask when the operand bounds prove
+    it cannot overflow, else None. bits(r) is an upper bound on the bit length of register r."""
+    if op == "add" and max(bits(a), bits(b)) < 64:
+        return f"{a} + {b}", max(bits(a), bits(b)) + 1
+    if op == "addi" and imm > 0 and max(bits(a), imm.bit_length()) < 64:
+        return f"{a} + {imm}", max(bits(a), imm.bit_length()) + 1
+    if op == "slli" and bits(a) + imm <= 64:
+        return f"{a} << {imm}", bits(a) + imm
+    if op == "mul" and bits(a) + bits(b) <= 64:
+        return f"{a} * {b}", bits(a) + bits(b)
+    return None
+
+
+def _result_bits(insn, bits):
+    """Returns an upper bound on the bit length of the value insn writes to rd (64 if unknown)."""
+    op, a, b, imm = insn.op, insn.rs1, insn.rs2, insn.imm
+    if op in ("lui", "auipc") or (op == "addi" and a == 0):
+        return 64 if imm < 0 else imm.bit_length()
+    if op == "andi":
+        return imm.bit_length() if imm >= 0 else bits(a)
+    if op == "and":
+        return min(bits(a), bits(b))
+    if op in ("or", "xor"):
+        return max(bits(a), bits(b))
+    if op in ("ori", "xori") and imm >= 0:
+        return max(bits(a), imm.bit_length())
+    if op == "srli":
+        return max(bits(a) - imm, 0)
+    if op == "srl":
+        return bits(a)
+    if op == "addi" and imm == 0:
+        return bits(a)
+    return {"lbu": 8, "lhu": 16, "lwu": 32, "slt": 1, "sltu": 1, "slti": 1, "sltiu": 1}.get(op, 64)
+
+
 def _reg(n):
     """Returns the Python name of guest register n (the literal 0 for x0)."""
     return f"x{n}" if n else "0"
@@ -124,6 +160,8 @@ class BlockSource:
         self.loop = (last.op in ("beq", "bne", "blt", "bge", "bltu", "bgeu", "jal")
                      and last_pc + last.imm == start_pc)
         self.read, self.written = self._registers()
+        # known bit-length bounds of registers written earlier in the same pass (mask elision)
+        self.bits = {}
 
     def _registers(self):
         """Returns (registers the block reads, registers it writes), x0 excluded.
@@ -223,34 +261,53 @@ class BlockSource:
             return self._store(insn, pc, j)
         if op == "fence":
             return []
-        expr = _alu_reg(op, _reg(insn.rs1), _reg(insn.rs2))
-        if expr is None:
-            expr = _alu_imm(op, _reg(insn.rs1), insn.imm, pc)
+        fast = _unmasked(op, _reg(insn.rs1), _reg(insn.rs2), insn.imm, self._bits_of_name)
+        if fast is not None:
+            expr, self.bits[insn.rd] = fast
+        else:
+            expr = _alu_reg(op, _reg(insn.rs1), _reg(insn.rs2))
+            if expr is None:
+                expr = _alu_imm(op, _reg(insn.rs1), insn.imm, pc)
+            self.bits[insn.rd] = _result_bits(insn, self._bits_of_reg)
         return [f"x{insn.rd} = {expr}"] if insn.rd else []
 
-    def _address(self, insn):
-        """Returns the line computing the effective address into v (may exceed 64 bits or be < 0)."""
+    def _bits_of_reg(self, r):
+        """Upper bound on the bit length of register r at this point of the block."""
+        return 0 if r == 0 else self.bits.get(r, 64)
+
+    def _bits_of_name(self, name):
+        """Like _bits_of_reg for a generated operand name ("x5" or "0")."""
+        return 0 if name == "0" else self.bits.get(int(name[1:]), 64)
+
+    @staticmethod
+    def _address(insn):
+        """Returns (lines computing the effective address, its name); it may exceed 64 bits or be < 0.
+
+        A zero offset uses the base register itself (on a miss the destination is not yet written)."""
         a = _reg(insn.rs1)
-        if insn.imm == 0:
-            return f"v = {a}"
-        return f"v = {a} + {insn.imm}"
+        if insn.imm == 0 and a != "0":
+            return [], a
+        return [f"v = {a} + {insn.imm}"], "v"
 
     def _load(self, insn, pc, j):
         """Returns the lines of a load: inline fast path, slow path on a TLB miss or misalignment."""
         view, shift, signed = _LOADS[insn.op]
-        index = f"(v - LT[v & {_KEY[shift]}]) >> {shift}" if shift else f"v - LT[v & {_KEY[0]}]"
+        self.bits[insn.rd] = _result_bits(insn, self._bits_of_reg)
+        lines, v = self._address(insn)
+        index = f"({v} - LT[{v} & {_KEY[shift]}]) >> {shift}" if shift else f"{v} - LT[{v} & {_KEY[0]}]"
         value = f"{view}[{index}]" + (f" & {M}" if signed else "")
         target = f"x{insn.rd} = " if insn.rd else ""
-        return [self._address(insn), "try:", f"    {target}{value}", "except KeyError:",
-                f"    {target}LDS(v, {1 << shift}, {signed}, {pc:#x}, {self.done(j)})"]
+        return lines + ["try:", f"    {target}{value}", "except KeyError:",
+                        f"    {target}LDS({v}, {1 << shift}, {signed}, {pc:#x}, {self.done(j)})"]
 
     def _store(self, insn, pc, j):
         """Returns the lines of a store: inline fast path, slow path (which also catches code writes)."""
         view, shift, mask = _STORES[insn.op]
-        index = f"(v - ST[v & {_KEY[shift]}]) >> {shift}" if shift else f"v - ST[v & {_KEY[0]}]"
+        lines, v = self._address(insn)
+        index = f"({v} - ST[{v} & {_KEY[shift]}]) >> {shift}" if shift else f"{v} - ST[{v} & {_KEY[0]}]"
         src = _reg(insn.rs2)
-        return [self._address(insn), "try:", f"    {view}[{index}] = {src}{mask}", "except KeyError:",
-                f"    STS(v, {src}, {1 << shift}, {pc:#x}, {self.done(j)}, {insn.length})"]
+        return lines + ["try:", f"    {view}[{index}] = {src}{mask}", "except KeyError:",
+                        f"    STS({v}, {src}, {1 << shift}, {pc:#x}, {self.done(j)}, {insn.length})"]
 
 
 _BRANCH_OPS = {"beq", "bne", "blt", "bge", "bltu", "bgeu"}

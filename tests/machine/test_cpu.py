@@ -390,3 +390,33 @@ def test_illegal_instruction_classification_matches_unicorn_outside_fp_and_syste
         else:
             assert ours == _unicorn_says_illegal(uc, word, insn.length), hex(word)
         checked += 1
+
+
+def test_instruction_straddling_two_mapped_pages_executes():
+    env = Env(b"")
+    second = env.proc.map_range(CODE_VA + 0x1000, CODE_VA + 0x1001, PTE_R | PTE_X | PTE_U)[CODE_VA + 0x1000]
+    insn = asm.words(asm.imm("addi", A0, 0, 77))
+    env.m.ram.write(env.code_pa + 0xFFE, insn[:2])
+    env.m.ram.write(second, insn[2:] + asm.words(asm.ECALL))
+    env.cpu.pc = CODE_VA + 0xFFE
+    assert env.run() == 8
+    assert (env.cpu.regs[A0], env.cpu.pc) == (77, CODE_VA + 0x1002)
+    env.m.ram.write(second, asm.words(asm.imm("addi", A0, 0, 5))[2:])  # rewrite the second half only
+    env.cpu.pc = CODE_VA + 0xFFE
+    assert env.run() == 8
+    assert env.cpu.regs[A0] == 5
+
+
+def test_registers_written_out_of_range_by_the_kernel_are_made_canonical():
+    env = Env(asm.words(asm.store("sd", A1, A0, 0), asm.imm("addi", A2, A1, 1), asm.ECALL))
+    env.cpu.regs[A0], env.cpu.regs[A1], env.cpu.regs[0] = DATA_VA, -1, 5
+    assert env.run() == 8
+    assert env.m.ram.read_u64(env.data_pa) == M64
+    assert (env.cpu.regs[0], env.cpu.regs[A1], env.cpu.regs[A2]) == (0, M64, 0)
+
+
+def test_odd_pc_is_an_instruction_address_misaligned_trap():
+    env = Env(asm.words(asm.ECALL))
+    env.cpu.pc = CODE_VA + 1
+    assert env.run() == 0
+    assert (env.cpu.pc, env.cpu.tval) == (CODE_VA + 1, CODE_VA + 1)
