@@ -1,5 +1,8 @@
 """CPU benchmark: instructions per second on an ALU loop and a load/store loop compiled from C.
 
+A third program, "branchy" (a loop with an if/else inside, so several blocks per iteration), shows the
+speed of code that is not one self-looping block.
+
 Each program is built with the project's toolchain, loaded through a real Sv39 page table and run in
 run(10000) chunks (the timer granularity). Usage:
     python benchmarks/cpu.py [--cpu python] [--insns N] [--repeats R]
@@ -44,6 +47,25 @@ int main(void) {
         s += arr[(i + 3) & 511];
     }
     return (int)s;
+}
+""",
+    "branchy": r"""
+static unsigned long collatz(unsigned long n) {
+    unsigned long steps = 0;
+    while (n != 1) {
+        if (n & 1)
+            n = 3 * n + 1;
+        else
+            n >>= 1;
+        steps++;
+    }
+    return steps;
+}
+int main(void) {
+    unsigned long total = 0;
+    for (unsigned long i = 1; i < (1UL << 40); i++)
+        total += collatz(i);
+    return (int)total;
 }
 """,
 }

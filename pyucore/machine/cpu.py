@@ -56,7 +56,8 @@ class CPU:
         self._single_vcache = {}
         self._blocks = {}
         self._single_blocks = {}
-        self._serial = 0
+        self._by_content = {}
+        self.translations = 0        # blocks compiled so far (a statistic)
         self._namespace = self._make_namespace()
         ram.code_listener = self._code_written
         mmu.flush_listeners.append(self._flushed)
@@ -206,13 +207,18 @@ class CPU:
             pa += insn.length
             if insn.op in TERMINATORS:
                 break
-        fn = self._compile(BlockSource(insns, insns[0][0]))
+        # the generated code depends only on the pc and the instruction bits: a copy of the same code on
+        # another physical page (fork's copied text, a program exec'd again) reuses the compiled block
+        content = (insns[0][0], tuple(insn.raw for _, insn in insns))
+        fn = self._by_content.get(content)
+        if fn is None:
+            fn = self._by_content[content] = self._compile(BlockSource(insns, insns[0][0]))
         return (fn, len(insns)), pages
 
     def _compile(self, block):
         """Returns the function generated for a BlockSource."""
-        self._serial += 1
-        name = f"blk_{block.start:x}_{self._serial}"
+        self.translations += 1
+        name = f"blk_{block.start:x}_{self.translations}"
         code = compile(block.source(name), f"<block {block.start:#x}>", "exec")
         exec(code, self._namespace)
         return self._namespace.pop(name)

@@ -420,3 +420,19 @@ def test_odd_pc_is_an_instruction_address_misaligned_trap():
     env.cpu.pc = CODE_VA + 1
     assert env.run() == 0
     assert (env.cpu.pc, env.cpu.tval) == (CODE_VA + 1, CODE_VA + 1)
+
+
+def test_same_code_on_another_physical_page_reuses_the_translation_and_stays_correct():
+    env = Env(program_returning(6))
+    assert env.run() == 8
+    compiled = env.cpu.translations
+    copy = env.proc.alloc_page()
+    env.m.ram.copy_page(copy, env.code_pa)
+    env.proc.map_page(CODE_VA, copy, PTE_R | PTE_X | PTE_U)
+    env.m.mmu.flush()
+    env.cpu.pc = CODE_VA
+    assert env.run() == 8 and env.cpu.regs[A0] == 6
+    assert env.cpu.translations == compiled
+    env.m.ram.write(copy, program_returning(9))
+    env.cpu.pc = CODE_VA
+    assert env.run() == 8 and env.cpu.regs[A0] == 9

@@ -1,0 +1,268 @@
+"""A fast user-mode CPU on unicorn (QEMU's TCG), with the interface and behaviour of the reference CPU.
+
+`UnicornCPU` has the reference CPU's interface (regs, pc, tval, instret, run(budget), invalidate_page)
+and runs the same RAM and page tables:
+- Memory: the RAM bytearray is mapped into unicorn with mem_map_ptr at RAM_BASE, so the kernel and the
+  CPU share one memory (the bytearray is never resized; a ctypes view keeps it pinned).
+- Page tables: QEMU walks the kernel's Sv39 tables itself (privilege U, satp copied from `mmu.satp`
+  before a run) and sets A on the first access, D on the first store, as the reference MMU does.
+- TLB: any `mmu.flush()` (also every satp write) empties QEMU's whole TLB before the next run (unicorn
+  has no per-page flush; flushing more than asked is invisible to the kernel, which always flushes a
+  PTE it changed). QEMU's satp write flushes only on an ASID change, hence the explicit flush.
+- Translated code: a page the kernel frees (`invalidate_page`) is dropped from QEMU's translation cache
+  before the next run; user stores to code pages are caught by QEMU itself.
+- Instruction counts: `emu_start(count=budget)` retires exactly budget instructions. When a run ends
+  early at a trap, unicorn's public API does not say how many instructions ran, so the backend reads
+  unicorn's own counter (uc_struct.emu_counter), whose offset it finds once by calibration and checks;
+  the backend refuses to start if the counter cannot be found.
+- Traps: unicorn calls the interrupt hook with the cause and leaves pc 4 bytes past the trapping
+  instruction (whatever its length); the counter already includes the trapping instruction except for
+  instruction fetch faults. ebreak ends emu_start with UC_ERR_INSN_INVALID at the ebreak itself. tval
+  is recomputed as the reference CPU reports it: the instruction bits, the effective address decoded
+  from the instruction at epc (for a page-crossing access, the second page base if the first page
+  translates), or the fetch address.
+- Exceptions QEMU does not trap but the reference does (FP instructions) are avoided by keeping
+  mstatus.FS off, so they are illegal in both.
+
+Known difference: reads of cycle/time/instret return QEMU's host tick counter (QEMU 5 without icount
+has no deterministic value and no way to make U-mode counter reads trap), and hpmcounter3..31 read as 0
+instead of trapping. No lab5 program reads them.
+"""
+
+import ctypes
+
+from unicorn import UC_ARCH_RISCV, UC_HOOK_INTR, UC_MODE_RISCV64, UC_PROT_ALL, Uc
+from unicorn import riscv_const as rc
+from unicorn.unicorn_const import (UC_CTL_IO_WRITE, UC_CTL_TLB_FLUSH, UC_ERR_FETCH_UNMAPPED,
+                                   UC_ERR_INSN_INVALID, UC_ERR_OK, UC_ERR_READ_UNMAPPED,
+                                   UC_ERR_WRITE_UNMAPPED)
+from unicorn.unicorn_py3.unicorn import uclib
+
+from .cpu import STOP_BUDGET
+from .decode import decode
+from .mmu import MASK64, MMU, MachineTrap
+from .ram import RAM
+from .riscv import (ACCESS_FETCH, ACCESS_LOAD, ACCESS_STORE, CAUSE_BREAKPOINT, CAUSE_FETCH_ACCESS,
+                    CAUSE_FETCH_PAGE_FAULT, CAUSE_ILLEGAL_INSTRUCTION, CAUSE_LOAD_ACCESS,
+                    CAUSE_MISALIGNED_LOAD, CAUSE_MISALIGNED_STORE, CAUSE_STORE_ACCESS, PGSHIFT, PGSIZE,
+                    RAM_SIZE)
+
+# pc given to emu_start as the stop address: non-canonical under Sv39, so user code can only reach it
+# through a jump that the reference CPU reports as an instruction page fault
+UNTIL = 1 << 63
+PRIV_U, PRIV_M = 0, 3
+# x1..x31: x0 is hard-wired in both CPUs
+_GPR_IDS = [rc.UC_RISCV_REG_X0 + i for i in range(1, 32)]
+_FETCH_CAUSES = (CAUSE_FETCH_PAGE_FAULT, CAUSE_FETCH_ACCESS)
+# breakpoint and the environment calls
+_NO_TVAL_CAUSES = (CAUSE_BREAKPOINT, 8, 9, 10, 11)
+_MISALIGNED_CAUSES = (CAUSE_MISALIGNED_LOAD, CAUSE_MISALIGNED_STORE)
+_UNMAPPED_CAUSES = {UC_ERR_READ_UNMAPPED: CAUSE_LOAD_ACCESS, UC_ERR_WRITE_UNMAPPED: CAUSE_STORE_ACCESS,
+                    UC_ERR_FETCH_UNMAPPED: CAUSE_FETCH_ACCESS}
+_SIZES = {"lb": 1, "lbu": 1, "sb": 1, "lh": 2, "lhu": 2, "sh": 2, "lw": 4, "lwu": 4, "sw": 4,
+          "ld": 8, "sd": 8}
+_STORES = ("sb", "sh", "sw", "sd")
+
+
+class UnicornUnavailable(RuntimeError):
+    """The installed unicorn cannot serve as an exact backend (its instruction counter was not found)."""
+
+
+def _counter_offset():
+    """Returns the byte offset of emu_counter in unicorn's uc_struct, or raises UnicornUnavailable.
+
+    Runs n nops with count=limit and looks for the adjacent fields emu_counter (= n) and emu_count
+    (= limit), then checks the offset with a second run."""
+    probe = Uc(UC_ARCH_RISCV, UC_MODE_RISCV64)
+    probe.mem_map(0x1000, 0x1000)
+    probe.mem_write(0x1000, (0x00000013).to_bytes(4, "little") * 16)
+    handle = probe._uch.value
+    limit = 0x5EED_0000_1234
+    probe.emu_start(0x1000, 0x1000 + 4 * 7, count=limit)
+    for offset in range(8, 4096, 8):
+        fields = (ctypes.c_uint64 * 2).from_address(handle + offset - 8)
+        if (fields[0], fields[1]) == (7, limit):
+            probe.emu_start(0x1000, 0x1000 + 4 * 3, count=limit + 1)
+            if (fields[0], fields[1]) == (3, limit + 1):
+                return offset - 8
+    raise UnicornUnavailable("unicorn's instruction counter was not found: this unicorn version cannot "
+                             "count retired instructions exactly; use the python CPU")
+
+
+_OFFSET = []
+
+
+def counter_offset():
+    """Returns the calibrated emu_counter offset (computed once per process)."""
+    if not _OFFSET:
+        _OFFSET.append(_counter_offset())
+    return _OFFSET[0]
+
+
+class UnicornMachine:
+    """The board of pyucore.machine.Machine with a UnicornCPU in place of the reference CPU."""
+
+    def __init__(self, ram_size=RAM_SIZE):
+        """Needs a RAM size in bytes (a multiple of 4096); returns a machine in bare mode, pc 0."""
+        self.ram = RAM(ram_size)
+        self.mmu = MMU(self.ram)
+        self.cpu = UnicornCPU(self.ram, self.mmu)
+
+
+class UnicornCPU:
+    """One hart in U-mode on unicorn: regs, pc, instret, tval of the last trap; same traps and counts."""
+
+    def __init__(self, ram, mmu):
+        """Needs the machine's RAM and MMU; maps the RAM into a new unicorn instance, registers 0."""
+        self.ram = ram
+        self.mmu = mmu
+        self.regs = [0] * 32
+        self.pc = 0
+        self.instret = 0
+        self.tval = 0
+        self.uc = uc = Uc(UC_ARCH_RISCV, UC_MODE_RISCV64)
+        self._pinned = (ctypes.c_char * ram.size).from_buffer(ram.data)
+        uc.mem_map_ptr(ram.base, ram.size, UC_PROT_ALL, ctypes.addressof(self._pinned))
+        self._handle = uc._uch
+        self._counter = ctypes.c_uint64.from_address(uc._uch.value + counter_offset())
+        self._ids = (ctypes.c_int * 31)(*_GPR_IDS)
+        self._values = (ctypes.c_uint64 * 31)()
+        self._pointers = (ctypes.c_void_p * 31)(*(ctypes.addressof(self._values) + 8 * i for i in range(31)))
+        self._cause = None
+        uc.hook_add(UC_HOOK_INTR, self._on_trap)
+        self._priv = PRIV_M
+        self._satp = 0
+        self._tlb_stale = False
+        self._stale_pages = set()
+        mmu.flush_listeners.append(self._flushed)
+
+    def _on_trap(self, uc, cause, _data):
+        """Interrupt hook: records the cause and stops the run (unicorn would resume past the trap)."""
+        self._cause = cause
+        uc.emu_stop()
+
+    def _flushed(self, va):
+        """The kernel flushed (part of) the TLB: QEMU's whole TLB goes before the next run."""
+        self._tlb_stale = True
+
+    def invalidate_page(self, pa):
+        """Drops QEMU's translations made from the physical page holding pa (pmm calls it on free)."""
+        self._stale_pages.add(pa >> PGSHIFT)
+
+    def _set_priv(self, priv):
+        """Switches the hart's privilege level (M to write CSRs and reach physical memory, U to run)."""
+        if self._priv != priv:
+            self.uc.reg_write(rc.UC_RISCV_REG_PRIV, priv)
+            self._priv = priv
+
+    def _sync(self):
+        """Brings unicorn up to date with the kernel's satp, TLB flushes and freed pages; leaves it in U."""
+        uc = self.uc
+        if self.mmu.satp != self._satp:
+            self._set_priv(PRIV_M)
+            uc.reg_write(rc.UC_RISCV_REG_SATP, self.mmu.satp)
+            self._satp = self.mmu.satp
+            self._tlb_stale = True
+        if self._stale_pages:
+            # in M-mode the range below is physical (translation is off)
+            self._set_priv(PRIV_M)
+            for start, end in _runs(self._stale_pages):
+                uc.ctl_remove_cache(start << PGSHIFT, end << PGSHIFT)
+            self._stale_pages.clear()
+        if self._tlb_stale:
+            uc.ctl(UC_CTL_TLB_FLUSH, UC_CTL_IO_WRITE)
+            self._tlb_stale = False
+        self._set_priv(PRIV_U)
+
+    def run(self, budget):
+        """Runs U-mode from pc for at most budget instructions.
+
+        Returns STOP_BUDGET once exactly budget instructions retired, else the cause of the trap
+        (pc = the trapping instruction, tval set, the trapping instruction not retired).
+        """
+        self._sync()
+        values = self._values
+        values[:] = self.regs[1:]
+        uclib.uc_reg_write_batch(self._handle, self._ids, self._pointers, 31)
+        self._cause = None
+        status = uclib.uc_emu_start(self._handle, self.pc & MASK64, UNTIL, 0, budget)
+        counted = self._counter.value
+        uclib.uc_reg_read_batch(self._handle, self._ids, self._pointers, 31)
+        self.regs[1:] = values
+        pc = self.uc.reg_read(rc.UC_RISCV_REG_PC)
+        retired, cause = self._outcome(status, counted, pc, budget)
+        self.instret += retired
+        return cause
+
+    def _outcome(self, status, counted, pc, budget):
+        """Sets pc and tval from how emu_start ended; returns (instructions retired, cause or STOP_BUDGET)."""
+        if self._cause is not None:
+            epc = (pc - 4) & MASK64
+            retired = counted if self._cause in _FETCH_CAUSES else counted - 1
+            if retired >= budget:
+                # the budget ran out just before a fetch that would fault: not taken yet
+                self.pc = epc
+                return budget, STOP_BUDGET
+            return retired, self._trap(self._cause, epc)
+        if status == UC_ERR_INSN_INVALID:
+            return counted - 1, self._trap(CAUSE_BREAKPOINT, pc)
+        if status in _UNMAPPED_CAUSES:
+            retired = counted if status == UC_ERR_FETCH_UNMAPPED else counted - 1
+            return retired, self._trap(_UNMAPPED_CAUSES[status], pc)
+        if status != UC_ERR_OK:
+            raise RuntimeError(f"unicorn stopped with error {status} at pc {pc:#x}")
+        if counted > budget:
+            self.pc = pc
+            return budget, STOP_BUDGET
+        # stopped at UNTIL: the jump there retired, the fetch at a non-canonical address faults
+        return counted, self._trap(CAUSE_FETCH_PAGE_FAULT, pc)
+
+    def _trap(self, cause, epc):
+        """Sets pc = epc and tval as the reference CPU reports it for cause; returns cause."""
+        self.pc = epc
+        if cause in _FETCH_CAUSES:
+            self.tval = epc
+        elif cause == CAUSE_ILLEGAL_INSTRUCTION:
+            self.tval = decode(self._fetch(epc)).raw
+        elif cause in _NO_TVAL_CAUSES:
+            self.tval = 0
+        else:
+            self.tval = self._data_address(cause, epc)
+        return cause
+
+    def _fetch(self, va):
+        """Returns the bits of the instruction at va (16 or 32), which unicorn has just fetched."""
+        low = self._read_u16(va)
+        if low & 3 != 3:
+            return low
+        return low | (self._read_u16(va + 2) << 16)
+
+    def _read_u16(self, va):
+        """Returns the 16 bits at user virtual address va."""
+        pa = self.mmu.translate(va & MASK64, ACCESS_FETCH)
+        return self.ram.read_u16(pa)
+
+    def _data_address(self, cause, epc):
+        """Returns the tval of a load/store/AMO fault at epc: the effective address, or for an access
+        crossing into a second page when the first page translates, that second page's base."""
+        insn = decode(self._fetch(epc))
+        va = (self.regs[insn.rs1] + insn.imm) & MASK64
+        size = _SIZES.get(insn.op)
+        if cause in _MISALIGNED_CAUSES or size is None or (va & (PGSIZE - 1)) + size <= PGSIZE:
+            return va
+        try:
+            self.mmu.translate(va, ACCESS_STORE if insn.op in _STORES else ACCESS_LOAD)
+        except MachineTrap:
+            return va
+        return (va + PGSIZE) & ~(PGSIZE - 1) & MASK64
+
+
+def _runs(pages):
+    """Returns the maximal runs of consecutive page numbers in pages as [(first, last + 1), ...]."""
+    runs = []
+    for page in sorted(pages):
+        if runs and runs[-1][1] == page:
+            runs[-1][1] = page + 1
+        else:
+            runs.append([page, page + 1])
+    return [tuple(run) for run in runs]
