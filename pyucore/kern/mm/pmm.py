@@ -21,6 +21,8 @@ from pyucore.kern.mm.mmu import (
 )
 from pyucore.machine.riscv import ACCESS_LOAD, ACCESS_STORE, PTE_G
 
+from pyucore.kern.mm import swap  # noqa: E402  (swap uses pmm: imported last, used at call time)
+
 va_pa_offset = PHYSICAL_MEMORY_OFFSET
 pages = []            # every Page of RAM, indexed by ppn - NBASE
 npage = 0
@@ -80,8 +82,12 @@ def pde2page(pde):
 
 
 def alloc_pages(n):
-    """n contiguous free pages (ref 0), or None when memory is exhausted."""
+    """n contiguous free pages (ref 0), or None when memory is exhausted. Once swap is on, an
+    allocation that fails swaps pages out one at a time and retries until it succeeds or nothing more
+    can go out (ucore retries only for n == 1; a fork under pressure needs a 2-page kernel stack)."""
     page = pmm_manager.alloc_pages(n)
+    while page is None and swap.swap_init_ok and swap.swap_reclaim(1):
+        page = pmm_manager.alloc_pages(n)
     if page is not None:
         stats["pages_allocated"] += n
     return page
@@ -130,7 +136,7 @@ def pmm_init(kernel_end, boot_pgdir_pa):
     """Sets up the allocator over the RAM after the kernel image and the boot page table; runs the checks."""
     global pmm_manager, boot_pgdir, boot_cr3, stats
     stats = {"pages_allocated": 0, "pages_freed": 0, "pages_copied_by_fork": 0,
-             "cow_faults": 0, "cow_copies": 0}
+             "cow_faults": 0, "cow_copies": 0, "swap_outs": 0, "swap_ins": 0}
     pmm_manager = default_pmm_manager(pages, NBASE)
     cprintf("memory management: %s\n", pmm_manager.name)
     mem_end = hw.machine.ram.base + hw.machine.ram.size
@@ -205,7 +211,8 @@ def tlb_invalidate(pgdir, la):
 
 
 def page_remove_pte(pgdir, la, ptep):
-    """Unmaps la (PTE at ptep), freeing the page when this was its last reference."""
+    """Unmaps la (PTE at ptep), freeing the page when this was its last reference, or the swap slot
+    when the page is on disk (panics on a corrupted swap entry)."""
     ram = hw.ram
     pte = ram.read_u64(ptep)
     if pte & PTE_V:
@@ -214,6 +221,9 @@ def page_remove_pte(pgdir, la, ptep):
             free_page(page)
         ram.write_u64(ptep, 0)
         tlb_invalidate(pgdir, la)
+    elif pte != 0:
+        swap.swap_free(pte)
+        ram.write_u64(ptep, 0)
 
 
 def page_remove(pgdir, la):
@@ -248,6 +258,8 @@ def pgdir_alloc_page(pgdir, la, perm):
     if page_insert(pgdir, page, la, perm) != 0:
         free_page(page)
         return None
+    if swap.swap_init_ok:
+        swap.swap_track(pgdir, la, page)
     return page
 
 
@@ -300,20 +312,41 @@ def exit_range(pgdir, start, end):
 
 def copy_range(to, from_, start, end, share):
     """Copies the user mappings of [start, end) from page table from_ into to: a private copy of each
-    page (share == 0), or the same page shared copy-on-write (share == 1). Returns 0 or -E_NO_MEM."""
+    page (share == 0), or the same page shared copy-on-write (share == 1: a writable page becomes
+    read-only + PTE_COW in both tables). Returns 0 or -E_NO_MEM."""
+    ram = hw.ram
+    write_protected = False
+    table_of, table = None, None        # the child's level-0 table for the current 2 MiB block
     for la, ptep, pte in _present_ptes(from_, start, end):
         if not pte & PTE_V:
             continue
-        if get_pte(to, la, True) is None:
-            return -E_NO_MEM
-        page = pte2page(pte)
-        if share:
-            ret = _share_page(from_, to, la, ptep, page, pte)
-        else:
-            ret = _copy_page(to, la, page, pte & PTE_USER)
-        if ret != 0:
-            return ret
+        if la >> 21 != table_of:
+            nptep = get_pte(to, la, True)
+            if nptep is None:
+                return -E_NO_MEM
+            table_of, table = la >> 21, nptep - PTX(la) * 8
+        nptep = table + PTX(la) * 8
+        page = pages[PTE_ADDR(pte) // PGSIZE - NBASE]
+        if not share:
+            if _copy_page(to, la, page, pte & PTE_USER) != 0:
+                return -E_NO_MEM
+            continue
+        perm = pte & (PTE_USER | PTE_COW)
+        if perm & (PTE_W | PTE_COW):
+            perm = (perm & ~PTE_W) | PTE_COW
+            if pte & PTE_W:
+                ram.write_u64(ptep, pte_create(page.ppn, perm | (pte & (PTE_A | PTE_D))))
+                write_protected = True
+        page_ref_inc(page)
+        ram.write_u64(nptep, pte_create(page.ppn, perm))
+    if write_protected:
+        tlb_invalidate_all(from_)
     return 0
+
+
+def tlb_invalidate_all(pgdir):
+    """sfence.vma for every address: the kernel changed many PTEs of pgdir at once."""
+    hw.mmu.flush()
 
 
 def _copy_page(to, la, page, perm):
@@ -327,17 +360,6 @@ def _copy_page(to, la, page, perm):
         free_page(npage)
         return -E_NO_MEM
     return 0
-
-
-def _share_page(from_, to, la, ptep, page, pte):
-    """Maps page at la in to as well; a writable page becomes read-only + PTE_COW in both tables."""
-    perm = pte & (PTE_USER | PTE_COW)
-    if perm & (PTE_W | PTE_COW):
-        perm = (perm & ~PTE_W) | PTE_COW
-        if pte & PTE_W:
-            hw.ram.write_u64(ptep, pte_create(page.ppn, perm))
-            tlb_invalidate(from_, la)
-    return page_insert(to, page, la, perm)
 
 
 def setup_pgdir_page():
