@@ -25,11 +25,16 @@ accesses and raises BlockExit on a trap.
 M = "0xFFFFFFFFFFFFFFFF"
 S = "0x8000000000000000"
 CSR_READ_EXIT = 16          # pseudo-cause: the dispatcher reads a counter CSR and resumes
-TERMINATORS = {"beq", "bne", "blt", "bge", "bltu", "bgeu", "jal", "jalr", "ecall", "ebreak", "illegal",
-               "csrr"}
+_BRANCH_OPS = {"beq", "bne", "blt", "bge", "bltu", "bgeu"}
+_TRAP_EXITS = {"ecall", "ebreak", "illegal", "csrr"}     # leave the block without retiring
 ATOMICS = {f"{op}.{w}" for op in ("lr", "sc", "amoadd", "amoswap", "amoxor", "amoand", "amoor", "amomin",
                                   "amomax", "amominu", "amomaxu") for w in "wd"}
-TERMINATORS |= ATOMICS
+# instructions that end a block: control flow, traps, and atomics (done by a CPU helper)
+TERMINATORS = _BRANCH_OPS | _TRAP_EXITS | ATOMICS | {"jal", "jalr"}
+# everything the generated code needs, bound as default arguments (fast locals)
+DEFAULT_NAMES = ("Q", "I", "H", "B", "SI", "SH", "SB", "LT", "ST", "C", "LDS", "STS", "AMO",
+                 "MULH", "MULHSU", "DIV", "DIVU", "REM", "REMU", "DIVW", "DIVUW", "REMW", "REMUW")
+_DEFAULT_ARGS = ", ".join(f"{n}={n}" for n in DEFAULT_NAMES)
 
 # load op -> (view name, log2 size, signed view?)
 _LOADS = {"ld": ("Q", 3, False), "lw": ("SI", 2, True), "lwu": ("I", 2, False), "lh": ("SH", 1, True),
@@ -157,8 +162,7 @@ class BlockSource:
         self.start = start_pc
         self.n = len(insns)
         last_pc, last = insns[-1]
-        self.loop = (last.op in ("beq", "bne", "blt", "bge", "bltu", "bgeu", "jal")
-                     and last_pc + last.imm == start_pc)
+        self.loop = (last.op in _BRANCH_OPS or last.op == "jal") and last_pc + last.imm == start_pc
         self.read, self.written = self._registers()
         # known bit-length bounds of registers written earlier in the same pass (mask elision)
         self.bits = {}
@@ -188,7 +192,6 @@ class BlockSource:
         body = "            " if self.loop else "        "
         if self.loop:
             lines.append(f"        for _it in range(left // {self.n}):")
-            lines.append(body + "pass")
         for j, (pc, insn) in enumerate(self.insns[:-1]):
             lines += [body + line for line in self._straight(insn, pc, j)]
         lines += self._terminator(body)
@@ -207,14 +210,15 @@ class BlockSource:
         pc, insn = self.insns[j]
         nxt = pc + insn.length
         op, a = insn.op, _reg(insn.rs1)
-        if op in TERMINATORS - {"jal", "jalr"} - ATOMICS and op not in _BRANCH_OPS:
+        if op in _TRAP_EXITS:
             return [body + line for line in self._trap_exit(insn, pc, j)]
         if op in ATOMICS:
             call = f"AMO({op!r}, {a}, {_reg(insn.rs2)}, {pc:#x}, {self.done(j)})"
             lines = [body + (f"x{insn.rd} = {call}" if insn.rd else call)]
             return lines + self._exit_after(body, hex(nxt))
         if op == "jal":
-            lines = [body + f"x{insn.rd} = {nxt:#x}"] if insn.rd else []
+            # a one-instruction `j .` loop still needs a statement in its for body
+            lines = [body + (f"x{insn.rd} = {nxt:#x}" if insn.rd else "pass")]
             return lines + self._exit_after(body, hex(pc + insn.imm))
         if op == "jalr":
             lines = [body + f"npc = ({a} + {insn.imm}) & 0xFFFFFFFFFFFFFFFE"]
@@ -309,9 +313,3 @@ class BlockSource:
         return lines + ["try:", f"    {view}[{index}] = {src}{mask}", "except KeyError:",
                         f"    STS({v}, {src}, {1 << shift}, {pc:#x}, {self.done(j)}, {insn.length})"]
 
-
-_BRANCH_OPS = {"beq", "bne", "blt", "bge", "bltu", "bgeu"}
-# everything the generated code needs, bound as default arguments (fast locals)
-DEFAULT_NAMES = ("Q", "I", "H", "B", "SI", "SH", "SB", "LT", "ST", "C", "LDS", "STS", "AMO",
-                 "MULH", "MULHSU", "DIV", "DIVU", "REM", "REMU", "DIVW", "DIVUW", "REMW", "REMUW")
-_DEFAULT_ARGS = ", ".join(f"{n}={n}" for n in DEFAULT_NAMES)

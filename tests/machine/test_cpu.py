@@ -436,3 +436,9 @@ def test_same_code_on_another_physical_page_reuses_the_translation_and_stays_cor
     env.m.ram.write(copy, program_returning(9))
     env.cpu.pc = CODE_VA
     assert env.run() == 8 and env.cpu.regs[A0] == 9
+
+
+def test_jump_to_itself_spins_until_the_budget_runs_out():
+    env = Env(asm.words(asm.jal(0, 0)))
+    assert env.run(12345) == STOP_BUDGET
+    assert (env.cpu.pc, env.cpu.instret) == (CODE_VA, 12345)
