@@ -72,7 +72,8 @@ def gen_alu(r, p):
     if kind == 0:
         p.add(asm.reg(r.choice(asm.REG_OPS[:10] + ["addw", "subw", "sllw", "srlw", "sraw"]), rd, a, b))
     elif kind == 1:
-        p.add(asm.imm(r.choice(asm.IMM_OPS + ["addiw"]), rd, a, r.choice([0, 1, -1, 2047, -2048, r.randrange(-2048, 2048)])))
+        value = r.choice([0, 1, -1, 2047, -2048, r.randrange(-2048, 2048)])
+        p.add(asm.imm(r.choice(asm.IMM_OPS + ["addiw"]), rd, a, value))
     elif kind == 2:
         op = r.choice(["slli", "srli", "srai", "slliw", "srliw", "sraiw"])
         top = 31 if op.endswith("w") else 63
@@ -240,7 +241,7 @@ def random_state(r):
     return regs, r.randbytes(0x1000)
 
 
-def check_sequences(pair, seed, kinds, count=60, length=25):
+def check_sequences(pair, seed, kinds, count=100, length=25):
     """Runs count random programs made of kinds on both CPUs and compares the final states."""
     r = random.Random(seed)
     for n in range(count):

@@ -1,0 +1,168 @@
+"""The unicorn backend through the project's own CPU interface: the CPU engineer's behaviour tests rerun
+on a UnicornMachine, and random programs run on both backends must end in identical states."""
+
+import random
+
+import pytest
+
+import machine_asm as asm
+import test_cpu
+import test_cpu_differential as diff
+from pyucore.machine import STOP_BUDGET, Machine
+from pyucore.machine.bare_loader import BareProcess
+from pyucore.machine.riscv import PTE_A, PTE_D, PTE_R, PTE_U, PTE_X
+from pyucore.machine.unicorn_cpu import UnicornMachine, counter_offset
+
+# Behaviour tests of tests/machine/test_cpu.py that hold on unicorn too, rerun with Machine = unicorn.
+# Left out: counter CSR reads (QEMU returns host ticks) and the reference CPU's translation cache.
+from test_cpu import (  # noqa: F401  (collected by pytest under the names below)
+    test_amo_on_read_only_page_faults_as_a_store as test_unicorn_amo_on_read_only_page_faults_as_a_store,
+    test_atomic_on_unmapped_page_faults_as_a_load_first as test_unicorn_atomic_on_unmapped_page_faults_as_a_load_first,
+    test_chunked_runs_reach_the_same_state_as_one_run as test_unicorn_chunked_runs_reach_the_same_state_as_one_run,
+    test_code_page_rewritten_through_ram_helpers_runs_the_new_code as test_unicorn_code_page_rewritten_through_ram_helpers_runs_the_new_code,
+    test_data_written_next_to_code_on_the_same_page_does_not_corrupt_execution as test_unicorn_data_written_next_to_code_does_not_corrupt_execution,
+    test_divide_by_zero_gives_all_ones as test_unicorn_divide_by_zero_gives_all_ones,
+    test_ebreak_and_c_ebreak_trap_with_cause_3 as test_unicorn_ebreak_and_c_ebreak_trap_with_cause_3,
+    test_ecall_traps_with_cause_8_at_its_own_pc_and_is_not_retired as test_unicorn_ecall_traps_with_cause_8_at_its_own_pc,
+    test_fetch_from_non_executable_page_is_an_instruction_page_fault as test_unicorn_fetch_from_non_executable_page_is_an_instruction_page_fault,
+    test_freed_and_refilled_code_page_runs_the_new_code as test_unicorn_freed_and_refilled_code_page_runs_the_new_code,
+    test_illegal_32_bit_instruction_traps_with_cause_2_and_its_bits_as_tval as test_unicorn_illegal_32_bit_instruction_traps_with_its_bits_as_tval,
+    test_illegal_compressed_instruction_traps_with_its_16_bits_as_tval as test_unicorn_illegal_compressed_instruction_traps_with_its_16_bits_as_tval,
+    test_instruction_straddling_two_mapped_pages_executes as test_unicorn_instruction_straddling_two_mapped_pages_executes,
+    test_jump_to_itself_spins_until_the_budget_runs_out as test_unicorn_jump_to_itself_spins_until_the_budget_runs_out,
+    test_load_from_unmapped_address_traps_with_registers_of_earlier_instructions_kept as test_unicorn_load_from_unmapped_address_keeps_earlier_registers,
+    test_lr_sc_succeeds_once_and_fails_without_a_reservation as test_unicorn_lr_sc_succeeds_once_and_fails_without_a_reservation,
+    test_misaligned_atomic_traps_with_cause_4_like_unicorn as test_unicorn_misaligned_atomic_traps_with_cause_4,
+    test_misaligned_load_crossing_into_an_unmapped_page_faults_at_that_page as test_unicorn_misaligned_load_crossing_into_an_unmapped_page_faults_at_that_page,
+    test_misaligned_loads_and_stores_are_performed as test_unicorn_misaligned_loads_and_stores_are_performed,
+    test_odd_pc_is_an_instruction_address_misaligned_trap as test_unicorn_odd_pc_is_an_instruction_address_misaligned_trap,
+    test_registers_written_out_of_range_by_the_kernel_are_made_canonical as test_unicorn_registers_written_out_of_range_are_made_canonical,
+    test_remapped_code_page_runs_the_new_page_after_flush as test_unicorn_remapped_code_page_runs_the_new_page_after_flush,
+    test_run_retires_exactly_the_budget_even_inside_a_block_or_loop as test_unicorn_run_retires_exactly_the_budget,
+    test_self_modifying_loop_sees_each_new_instruction as test_unicorn_self_modifying_loop_sees_each_new_instruction,
+    test_store_into_the_running_block_runs_the_stored_instruction as test_unicorn_store_into_the_running_block_runs_the_stored_instruction,
+    test_store_to_read_only_page_is_a_store_page_fault as test_unicorn_store_to_read_only_page_is_a_store_page_fault,
+    test_x0_stays_zero_whatever_is_written_to_it as test_unicorn_x0_stays_zero_whatever_is_written_to_it,
+)
+
+CODE_VA, DATA_VA, A0, A1, A2 = test_cpu.CODE_VA, test_cpu.DATA_VA, 10, 11, 12
+
+
+@pytest.fixture(autouse=True)
+def unicorn_machines(monkeypatch):
+    """The imported behaviour tests build their machines with the unicorn backend."""
+    monkeypatch.setattr(test_cpu, "Machine", UnicornMachine)
+
+
+def test_the_instruction_counter_of_unicorn_is_found():
+    assert counter_offset() > 0
+
+
+def two_envs(code, writable_code=False):
+    """The same code and page tables on a reference machine and on a unicorn machine."""
+    envs = []
+    for machine in (Machine, UnicornMachine):
+        test_cpu.Machine = machine
+        envs.append(test_cpu.Env(code, writable_code))
+    return envs
+
+
+def outcome(env, budget=100000):
+    """Runs env; returns everything the kernel could observe afterwards."""
+    cause = env.run(budget)
+    cpu = env.cpu
+    ptes = [env.m.ram.read_u64(env.proc.pte_address(va)) for va in (CODE_VA, DATA_VA)]
+    return cause, cpu.pc, cpu.tval, cpu.instret, list(cpu.regs), env.m.ram.read(env.data_pa, 4096), ptes
+
+
+TRAPS = {
+    "load unmapped": asm.words(asm.load("ld", A0, A1, 0)),
+    "load crossing into unmapped": asm.words(asm.load("lw", A0, A2, 0xFFE)),
+    "store crossing into unmapped": asm.words(asm.store("sd", A0, A2, 0xFFD)),
+    "store to text": asm.words(asm.store("sw", A0, A1, 0)),
+    "compressed load unmapped": asm.encode(asm.c_mem("ld", 10, 11, 0)) + bytes(2),
+    "amo unmapped": asm.words(asm.amo("amoadd", "d", A0, A1, A0)),
+    "jump unmapped": asm.words(asm.jalr(0, A1, 0)),
+    "jump non-canonical": asm.words(asm.jalr(0, A1, 0)),
+    "illegal": asm.words(asm.imm("addi", A0, 0, 1), 0xFFFFFFFF),
+    "ecall after work": asm.words(*[asm.imm("addi", A0, A0, 1)] * 50, asm.ECALL),
+}
+A1_VALUES = {"load unmapped": 0x1234000, "store to text": CODE_VA, "compressed load unmapped": 0x7000000,
+             "amo unmapped": 0x5000, "jump unmapped": 0x4000000, "jump non-canonical": 1 << 63}
+
+
+@pytest.mark.parametrize("name", TRAPS)
+def test_traps_have_the_same_cause_epc_tval_count_and_pte_bits_on_both_backends(name):
+    results = []
+    for env in two_envs(TRAPS[name]):
+        env.cpu.regs[A1] = A1_VALUES.get(name, 0)
+        env.cpu.regs[A2] = DATA_VA
+        env.cpu.instret = 77
+        results.append(outcome(env))
+    assert results[0][:4] == results[1][:4]
+    assert results[0] == results[1]
+
+
+@pytest.mark.parametrize("budget", [1, 2, 3, 50, 51, 52])
+def test_budget_ending_just_before_a_faulting_fetch_stops_for_the_budget(budget):
+    code = asm.words(*[asm.imm("addi", A0, A0, 1)] * 50, asm.jalr(0, A1, 0))
+    results = []
+    for env in two_envs(code):
+        env.cpu.regs[A1] = 0x4000000
+        results.append(outcome(env, budget))
+    assert results[0] == results[1]
+    assert results[0][0] == (STOP_BUDGET if budget <= 51 else 12)
+
+
+def test_accessed_and_dirty_bits_are_set_alike_by_loads_stores_and_fetches():
+    code = asm.words(asm.load("ld", A0, A2, 0), asm.store("sd", A0, A2, 8), asm.ECALL)
+    ptes = []
+    for env in two_envs(code):
+        env.cpu.regs[A2] = DATA_VA
+        assert env.run() == 8
+        ptes.append([env.m.ram.read_u64(env.proc.pte_address(va)) & (PTE_A | PTE_D) for va in (CODE_VA, DATA_VA)])
+    assert ptes[0] == ptes[1] == [PTE_A, PTE_A | PTE_D]
+
+
+def test_a_changed_pte_takes_effect_on_unicorn_only_after_the_kernel_flushes():
+    env = test_cpu.Env(test_cpu.program_returning(1))
+    assert env.run() == 8
+    other = env.proc.alloc_page()
+    env.m.ram.write(other, test_cpu.program_returning(2))
+    env.proc.map_page(CODE_VA, other, PTE_R | PTE_X | PTE_U)
+    env.m.mmu.flush()
+    env.cpu.pc = CODE_VA
+    assert env.run() == 8 and env.cpu.regs[A0] == 2
+
+
+def test_switching_satp_between_two_address_spaces_runs_each_ones_code():
+    m = UnicornMachine(ram_size=4 << 20)
+    spaces = []
+    for value in (11, 22):
+        proc = BareProcess(m)
+        pa = proc.map_range(CODE_VA, CODE_VA + 1, PTE_R | PTE_X | PTE_U)[CODE_VA]
+        m.ram.write(pa, test_cpu.program_returning(value))
+        spaces.append(proc)
+    for proc, value in [(spaces[0], 11), (spaces[1], 22), (spaces[0], 11)]:
+        proc.activate()
+        m.cpu.pc = CODE_VA
+        assert m.cpu.run(1000) == 8 and m.cpu.regs[A0] == value
+
+
+@pytest.mark.parametrize("seed", range(6))
+def test_random_programs_of_every_class_end_identically_on_both_backends(seed):
+    r = random.Random(9000 + seed)
+    machines = [Machine(ram_size=1 << 20), UnicornMachine(ram_size=1 << 20)]
+    for _ in range(25):
+        code, end = diff.random_program(r, list(diff.GENERATORS), 25)
+        regs, data = diff.random_state(r)
+        results = []
+        for m in machines:
+            m.ram.write(diff.CODE, code)
+            m.ram.write(diff.DATA, data)
+            m.cpu.regs[:] = regs
+            m.cpu.pc = diff.CODE
+            cause = m.cpu.run(100000)
+            results.append((cause, m.cpu.pc, m.cpu.instret, list(m.cpu.regs), m.ram.read(diff.DATA, 4096)))
+        assert results[0][:3] == results[1][:3] == (8, end, results[0][2])
+        assert results[0] == results[1], f"code {code.hex()}"
