@@ -60,6 +60,15 @@ def _event_listener(verbose, on_event):
     return both
 
 
+def _detach_caller_hooks():
+    """After a boot, the kernel forgets the caller's console stream and event listener, so nothing it
+    prints or records later (a unit test's panic) reaches a stream the caller may have closed."""
+    from pyucore.kern.debug.events import events_init
+    from pyucore.kern.driver.console import cons_init
+    events_init()
+    cons_init()
+
+
 def boot(program=None, elf=None, name=None, cow=True, tick_insns=10000, tick_num=100, max_insns=None,
          quiet_boot=False, cpu="python", ram_mib=128, console=None, trace=None, verbose=False,
          pgdir_at_exit=False, on_event=None):
@@ -97,8 +106,11 @@ def boot(program=None, elf=None, name=None, cow=True, tick_insns=10000, tick_num
         status, reason = EXIT_DEADLOCK, "deadlock: %s" % e
     except InstructionLimit as e:
         status, reason = EXIT_LIMIT, "stopped after %d user instructions (--max-insns)" % e.args[0]
-    events = kevents.events
+    finally:
+        events, text = kevents.events, cons_text()
+        _detach_caller_hooks()
+    stats = _collect_stats(events)
     if trace is not None:
         from pyucore.tools.trace import write_trace
-        write_trace(events, trace)
-    return BootResult(cons_text(), events, _collect_stats(events), status, reason)
+        write_trace(events, trace, stats["instructions"])
+    return BootResult(text, events, stats, status, reason)

@@ -138,7 +138,7 @@ def cmd_run(args) -> int:
         raise UsageError(f"{args.trace}: cannot write the trace: {exc.strerror or exc}") from None
     sys.stdout.flush()
     if args.stats:
-        print_process_table(result.events)
+        print_process_table(result.events, result.stats.get("instructions"))
         print_stats(result.stats)
     if result.exit_status != 0:
         reason = result.halt_reason or "the kernel stopped abnormally"
@@ -261,10 +261,11 @@ class LiveConsole:
         self._stream.flush()
 
 
-def print_process_table(events: list) -> None:
-    """Prints the per-process table of the run (pyucore.tools.stats) to stderr, if any process ran."""
+def print_process_table(events: list, end=None) -> None:
+    """Prints the per-process table of a run that ended at virtual time end (pyucore.tools.stats) to
+    stderr, if any process ran."""
     from pyucore.tools.stats import format_table
-    table = format_table(events)
+    table = format_table(events, end)
     if table:
         print("processes:", file=sys.stderr)
         print(table, end="", file=sys.stderr)

@@ -15,17 +15,18 @@ HEADINGS = ("pid", "name", "parent", "exit", "instructions", "syscalls", "faults
             "peak pages")
 
 
-def counted_from_events(events):
-    """Needs an event list; returns {pid: {counter: value}} for insns, syscalls, pgfaults and cow_copies,
-    counted from the events alone (running time, syscall / pgfault / copying cow events)."""
+def counted_from_events(events, end=None):
+    """Needs an event list (and the run's final virtual time end, default the last event's); returns
+    {pid: {counter: value}} for insns, syscalls, pgfaults and cow_copies, counted from the events alone
+    (running time, syscall / pgfault / copying cow events)."""
     counts = {}
 
     def row(pid):
         return counts.setdefault(pid, {"insns": 0, "syscalls": 0, "pgfaults": 0, "cow_copies": 0})
 
-    for pid, status, start, end in state_slices(events):
+    for pid, status, start, stop in state_slices(events, end):
         if status == "running":
-            row(pid)["insns"] += end - start
+            row(pid)["insns"] += stop - start
     for e in events:
         kind = e["kind"]
         if kind == "syscall":
@@ -37,13 +38,13 @@ def counted_from_events(events):
     return counts
 
 
-def process_rows(events):
-    """Needs an event list; returns one dict per process the kernel forked (pid order): pid, name,
+def process_rows(events, end=None):
+    """Needs an event list (and the run's final virtual time end, default the last event's); returns one dict per process the kernel forked (pid order): pid, name,
     parent, exit (code or None while alive) and the COUNTERS (peak_pages None when unknown)."""
     names = process_names(events)
     parents = {e["child"]: e["pid"] for e in events if e["kind"] == "fork"}
     exits = {e["pid"]: e for e in events if e["kind"] == "exit"}
-    counted = counted_from_events(events)
+    counted = counted_from_events(events, end)
     rows = []
     for pid in sorted(parents):
         row = {"pid": pid, "name": names.get(pid, ""), "parent": parents[pid], "exit": None}
@@ -70,10 +71,10 @@ def _cell(value):
     return "-" if value is None else str(value)
 
 
-def format_table(events):
-    """Needs an event list; returns the stats table as text (one line per process, then totals), or ''
-    when the run forked no process."""
-    rows = process_rows(events)
+def format_table(events, end=None):
+    """Needs an event list (and the run's final virtual time end); returns the stats table as text (one
+    line per process, then totals), or '' when the run forked no process."""
+    rows = process_rows(events, end)
     if not rows:
         return ""
     lines = [HEADINGS]

@@ -74,10 +74,10 @@ def state_changes(events):
     return changes
 
 
-def state_slices(events):
+def state_slices(events, end=None):
     """Returns [(pid, status, start, end)]: each process's states as non-overlapping intervals of
-    virtual time, the last ones ending at the last event's time. Empty intervals are dropped."""
-    end_of_trace = max((e["t"] for e in events), default=0)
+    virtual time, the last ones ending at end (default: the last event's time). Empty ones are dropped."""
+    end_of_trace = max([e["t"] for e in events] + ([end] if end is not None else []), default=0)
     open_slices, slices = {}, []
     for t, pid, status in state_changes(events):
         if pid in open_slices:
@@ -98,8 +98,9 @@ def _argument(key, value):
     return hex(value) if key == "addr" else value
 
 
-def build_trace(events):
-    """Needs an event list; returns the Chrome trace-event object (a dict with traceEvents)."""
+def build_trace(events, end=None):
+    """Needs an event list and the run's final virtual time end (default: the last event's); returns
+    the Chrome trace-event object (a dict with traceEvents)."""
     names = process_names(events)
     out = [{"ph": "M", "pid": TRACE_PROCESS_ID, "tid": 0, "ts": 0, "name": "process_name",
             "args": {"name": "pyucore (1 CPU; 1 us = 1 user instruction)"}}]
@@ -108,8 +109,8 @@ def build_trace(events):
                     "args": {"name": track_name(pid, names)}})
         out.append({"ph": "M", "pid": TRACE_PROCESS_ID, "tid": pid, "ts": 0, "name": "thread_sort_index",
                     "args": {"sort_index": pid}})
-    for pid, status, start, end in state_slices(events):
-        out.append({"ph": "X", "pid": TRACE_PROCESS_ID, "tid": pid, "ts": start, "dur": end - start,
+    for pid, status, start, stop in state_slices(events, end):
+        out.append({"ph": "X", "pid": TRACE_PROCESS_ID, "tid": pid, "ts": start, "dur": stop - start,
                     "name": status, "cat": "state"})
     for e in events:
         fields = INSTANT_KINDS.get(e["kind"])
@@ -144,10 +145,11 @@ def _instant_name(e):
     return kind
 
 
-def write_trace(events, path):
-    """Writes the Chrome trace of events to path; raises OSError when the file cannot be written."""
+def write_trace(events, path, end=None):
+    """Writes the Chrome trace of events (run ending at virtual time end) to path; raises OSError when
+    the file cannot be written."""
     with open(path, "w", encoding="utf-8") as f:
-        json.dump(build_trace(events), f, separators=(",", ":"))
+        json.dump(build_trace(events, end), f, separators=(",", ":"))
 
 
 def describe(e):

@@ -1,0 +1,133 @@
+"""The Chrome trace of a run, and the live event lines of --verbose / --show."""
+
+import json
+
+import pytest
+
+from pyucore.api import boot
+from pyucore.tools import cli
+from pyucore.tools.trace import build_trace, describe, event_printer, state_slices
+
+USER_PIDS = range(2, 0x21)
+
+
+@pytest.fixture(scope="module")
+def forktree(tmp_path_factory):
+    """(BootResult, trace JSON read back from the file boot wrote) of forktree."""
+    path = tmp_path_factory.mktemp("trace") / "forktree.json"
+    result = boot(program="forktree", quiet_boot=True, trace=str(path))
+    return result, json.loads(path.read_text())
+
+
+def instants(trace, name_prefix):
+    return [e for e in trace["traceEvents"] if e["ph"] == "i" and e["name"].startswith(name_prefix)]
+
+
+def test_the_trace_is_valid_trace_event_json_with_named_tracks(forktree):
+    _, trace = forktree
+    assert isinstance(trace["traceEvents"], list) and trace["traceEvents"]
+    for e in trace["traceEvents"]:
+        assert {"ph", "ts", "pid", "tid", "name"} <= e.keys(), e
+        assert e["ph"] in ("M", "X", "i") and isinstance(e["ts"], int) and e["ts"] >= 0
+        if e["ph"] == "X":
+            assert isinstance(e["dur"], int) and e["dur"] > 0
+        if e["ph"] == "i":
+            assert e["s"] == "t" and isinstance(e["args"], dict)
+    names = {e["tid"]: e["args"]["name"] for e in trace["traceEvents"]
+             if e["ph"] == "M" and e["name"] == "thread_name"}
+    assert names[1] == "pid 1 (init)" and names[0] == "pid 0 (idle)"
+    assert all(names[pid] == "pid %d (forktree)" % pid for pid in USER_PIDS)
+
+
+def test_forktree_has_31_user_processes_each_with_one_origin_one_exit_and_one_reap(forktree):
+    _, trace = forktree
+    tracks = {e["tid"] for e in trace["traceEvents"] if e["ph"] == "M" and e["name"] == "thread_name"}
+    assert sorted(tracks - {0, 1}) == list(USER_PIDS)
+    forks = [e["args"]["child"] for e in instants(trace, "fork")]
+    execs = [e["tid"] for e in instants(trace, "exec")]
+    exits = [e["tid"] for e in instants(trace, "exit")]
+    reaps = [e["args"]["child"] for e in instants(trace, "reap")]
+    assert execs == [2], "pid 2 becomes forktree by exec; the others are forked copies"
+    for pid in USER_PIDS:
+        assert forks.count(pid) == 1 and exits.count(pid) == 1 and reaps.count(pid) == 1, pid
+
+
+def test_running_slices_never_overlap_on_the_single_cpu(forktree):
+    _, trace = forktree
+    running = sorted((e["ts"], e["ts"] + e["dur"], e["tid"]) for e in trace["traceEvents"]
+                     if e["ph"] == "X" and e["name"] == "running")
+    assert len({tid for _, _, tid in running}) >= 31
+    for (_, end, tid), (start, _, nxt) in zip(running, running[1:]):
+        assert end <= start, "pid %d still runs when pid %d starts" % (tid, nxt)
+
+
+def test_running_time_adds_up_to_every_user_instruction(forktree):
+    result, trace = forktree
+    total = sum(e["dur"] for e in trace["traceEvents"] if e["ph"] == "X" and e["name"] == "running")
+    assert total == result.stats["instructions"]
+
+
+def test_each_process_states_tile_its_life_from_fork_to_reap(forktree):
+    result, _ = forktree
+    fork_t = {e["child"]: e["t"] for e in result.events if e["kind"] == "fork"}
+    reap_t = {e["child"]: e["t"] for e in result.events if e["kind"] == "reap"}
+    for pid in USER_PIDS:
+        slices = sorted((s, e, status) for p, status, s, e in state_slices(result.events) if p == pid)
+        assert slices[0][0] >= fork_t[pid] and slices[-1][1] <= reap_t[pid]
+        assert all(a[1] <= b[0] for a, b in zip(slices, slices[1:]))
+        assert {status for _, _, status in slices} <= {"running", "runnable", "sleeping", "zombie"}
+
+
+def test_page_faults_cow_breaks_and_syscalls_are_instant_events_with_their_fields(forktree):
+    result, trace = forktree
+    assert len(instants(trace, "syscall")) == sum(e["kind"] == "syscall" for e in result.events)
+    faults = instants(trace, "page fault")
+    assert faults and all(e["args"]["addr"].startswith("0x") for e in faults)
+    copies = instants(trace, "cow copy")
+    assert len(copies) == result.stats["cow_copies"] > 0
+
+
+def test_describe_gives_one_readable_line_per_event():
+    assert describe({"t": 12034, "kind": "fork", "pid": 3, "child": 4}) == "[t=12034] pid 3 fork -> pid 4"
+    assert describe({"t": 5, "kind": "switch", "pid": 4, "prev": 3}) == "[t=5] switch 3 -> 4"
+    assert describe({"t": 7, "kind": "kill", "pid": 3, "target": 3, "reason": "load page fault at 0x0"}) \
+        == "[t=7] pid 3 kill pid 3: load page fault at 0x0"
+    assert describe({"t": 9, "kind": "boot", "pid": 0, "step": "pmm"}) == "[t=9] pid 0 boot step=pmm"
+
+
+def test_an_event_printer_shows_only_the_chosen_categories(capsys):
+    import sys
+    printer = event_printer(sys.stderr, "sched")
+    printer({"t": 1, "kind": "syscall", "pid": 2, "num": 30, "name": "putc"})
+    printer({"t": 2, "kind": "switch", "pid": 3, "prev": 2})
+    assert capsys.readouterr().err == "[t=2] switch 2 -> 3\n"
+    with pytest.raises(ValueError, match="unknown event category 'disk'"):
+        event_printer(sys.stderr, "sched,disk")
+
+
+def test_an_empty_event_list_gives_an_empty_but_valid_trace():
+    trace = build_trace([])
+    assert [e["name"] for e in trace["traceEvents"]] == ["process_name"]
+
+
+def test_the_cli_writes_the_trace_and_shows_events_live_without_changing_the_console(tmp_path, capsys):
+    path = tmp_path / "t.json"
+    assert cli.main(["run", "forktree", "--quiet-boot", "--trace", str(path), "--verbose"]) == 0
+    captured = capsys.readouterr()
+    assert captured.out == boot(program="forktree", quiet_boot=True).console
+    assert "[t=0] pid 1 fork -> pid 2\n" in captured.err and "switch 1 -> 2" in captured.err
+    assert json.loads(path.read_text())["traceEvents"]
+
+
+def test_the_cli_show_option_filters_and_rejects_an_unknown_category(capsys):
+    assert cli.main(["run", "exit", "--quiet-boot", "--show", "procs"]) == 0
+    err = capsys.readouterr().err
+    assert "exec \"exit\"" in err and "syscall" not in err and "switch" not in err
+    assert cli.main(["run", "exit", "--show", "disk"]) == 2
+    assert "unknown event category 'disk'" in capsys.readouterr().err
+
+
+def test_the_cli_refuses_a_trace_in_a_missing_directory_before_running(tmp_path, capsys):
+    assert cli.main(["run", "exit", "--trace", str(tmp_path / "no" / "t.json")]) == 2
+    captured = capsys.readouterr()
+    assert captured.out == "" and "cannot write the trace" in captured.err
