@@ -5,8 +5,9 @@ speed of code that is not one self-looping block.
 
 Each program is built with the project's toolchain, loaded through a real Sv39 page table and run in
 run(10000) chunks (the timer granularity). Usage:
-    python benchmarks/cpu.py [--cpu python] [--insns N] [--repeats R]
-Backends are listed in BACKENDS; a unicorn backend is added there by name.
+    python benchmarks/cpu.py [--cpu python|unicorn|all] [--insns N] [--repeats R] [--chunk N]
+--chunk sets the run() budget: 10000 is what the kernel uses between ticks; a larger one shows the
+unicorn backend without its per-call overhead.
 """
 
 import argparse
@@ -76,7 +77,13 @@ def python_machine():
     return Machine()
 
 
-BACKENDS = {"python": python_machine}
+def unicorn_machine():
+    """Returns a fresh machine with the unicorn CPU."""
+    from pyucore.machine.unicorn_cpu import UnicornMachine
+    return UnicornMachine()
+
+
+BACKENDS = {"python": python_machine, "unicorn": unicorn_machine}
 
 
 def build(name, source, scratch):
@@ -86,21 +93,21 @@ def build(name, source, scratch):
     return build_c(path)
 
 
-def measure(make_machine, image, insns, repeats):
-    """Runs image for insns instructions in CHUNK-sized run() calls, repeats times; returns the best
+def measure(make_machine, image, insns, repeats, chunk=CHUNK):
+    """Runs image for insns instructions in chunk-sized run() calls, repeats times; returns the best
     instructions per second (the best run is the one least disturbed by other load on the host)."""
     machine = make_machine()
     load_elf(machine, image)
     cpu = machine.cpu
-    cpu.run(CHUNK)  # warm up: translate the loop before timing
+    cpu.run(chunk)  # warm up: translate the loop before timing
     best = 0.0
     for _ in range(repeats):
         start = time.perf_counter()
         done = 0
         while done < insns:
-            if cpu.run(CHUNK) != STOP_BUDGET:
+            if cpu.run(chunk) != STOP_BUDGET:
                 raise RuntimeError(f"benchmark program trapped at pc {cpu.pc:#x}")
-            done += CHUNK
+            done += chunk
         best = max(best, done / (time.perf_counter() - start))
     return best
 
@@ -111,13 +118,14 @@ def main():
     parser.add_argument("--cpu", choices=list(BACKENDS) + ["all"], default="all")
     parser.add_argument("--insns", type=int, default=10_000_000, help="instructions per timed run")
     parser.add_argument("--repeats", type=int, default=3, help="timed runs per program (best is shown)")
+    parser.add_argument("--chunk", type=int, default=CHUNK, help="instructions per run() call")
     args = parser.parse_args()
     backends = list(BACKENDS) if args.cpu == "all" else [args.cpu]
     with tempfile.TemporaryDirectory() as scratch:
         images = {name: build(name, src, scratch) for name, src in PROGRAMS.items()}
     print(f"{'program':<12}" + "".join(f"{b:>16}" for b in backends))
     for name, image in images.items():
-        rates = [measure(BACKENDS[b], image, args.insns, args.repeats) for b in backends]
+        rates = [measure(BACKENDS[b], image, args.insns, args.repeats, args.chunk) for b in backends]
         print(f"{name:<12}" + "".join(f"{r / 1e6:>12.2f} M/s" for r in rates))
 
 

@@ -88,10 +88,12 @@ def boot(program=None, elf=None, name=None, cow=True, tick_insns=10000, tick_num
         raise ValueError("tick_insns and tick_num must be positive")
     if ram_mib < 4 or ram_mib > 1024:
         raise ValueError("ram_mib must be between 4 and 1024")
-    if cpu != "python":
-        raise ValueError("unknown cpu backend %r (available: python)" % cpu)
+    if cpu not in ("python", "unicorn"):
+        raise ValueError("unknown cpu backend %r (available: python, unicorn)" % cpu)
     listener = _event_listener(verbose, on_event)
     name, image = _program_image(program, elf, name)
+    if cpu == "unicorn":
+        from pyucore.machine.unicorn_cpu import UnicornMachine as Machine
     machine = Machine(ram_size=ram_mib << 20)
     status, reason = EXIT_HALT, "halt"
     try:

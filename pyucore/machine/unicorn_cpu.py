@@ -9,8 +9,9 @@ and runs the same RAM and page tables:
 - TLB: any `mmu.flush()` (also every satp write) empties QEMU's whole TLB before the next run (unicorn
   has no per-page flush; flushing more than asked is invisible to the kernel, which always flushes a
   PTE it changed). QEMU's satp write flushes only on an ASID change, hence the explicit flush.
-- Translated code: a page the kernel frees (`invalidate_page`) is dropped from QEMU's translation cache
-  before the next run; user stores to code pages are caught by QEMU itself.
+- Translated code: QEMU may translate code from any page, so the RAM is told that every page holds
+  code: each page written through the RAM helpers, and each page the kernel frees (`invalidate_page`),
+  is dropped from QEMU's translation cache before the next run; user stores are caught by QEMU itself.
 - Instruction counts: `emu_start(count=budget)` retires exactly budget instructions. When a run ends
   early at a trap, unicorn's public API does not say how many instructions ran, so the backend reads
   unicorn's own counter (uc_struct.emu_counter), whose offset it finds once by calibration and checks;
@@ -21,6 +22,8 @@ and runs the same RAM and page tables:
   is recomputed as the reference CPU reports it: the instruction bits, the effective address decoded
   from the instruction at epc (for a page-crossing access, the second page base if the first page
   translates), or the fetch address.
+- LR reservation: QEMU drops it on every privilege change, and every run passes through M-mode, so
+  each run starts without a reservation: a trap (syscall, fault, timer tick) clears it.
 - Exceptions QEMU does not trap but the reference does (FP instructions) are avoided by keeping
   mstatus.FS off, so they are illegal in both.
 
@@ -42,7 +45,7 @@ from .cpu import STOP_BUDGET
 from .decode import decode
 from .mmu import MASK64, MMU, MachineTrap
 from .ram import RAM
-from .riscv import (ACCESS_FETCH, ACCESS_LOAD, ACCESS_STORE, CAUSE_BREAKPOINT, CAUSE_FETCH_ACCESS,
+from .riscv import (ACCESS_FETCH, ACCESS_LOAD, ACCESS_STORE, CAUSE_BREAKPOINT, CAUSE_MISALIGNED_FETCH, CAUSE_FETCH_ACCESS,
                     CAUSE_FETCH_PAGE_FAULT, CAUSE_ILLEGAL_INSTRUCTION, CAUSE_LOAD_ACCESS,
                     CAUSE_MISALIGNED_LOAD, CAUSE_MISALIGNED_STORE, CAUSE_STORE_ACCESS, PGSHIFT, PGSIZE,
                     RAM_SIZE)
@@ -99,6 +102,22 @@ def counter_offset():
     return _OFFSET[0]
 
 
+class _EveryPage:
+    """RAM.code_pages for unicorn: every physical page may hold code QEMU has translated."""
+
+    def __bool__(self):
+        """Always true: writes through the RAM helpers must be reported."""
+        return True
+
+    def __contains__(self, page):
+        """Every page number is a code page."""
+        return True
+
+    def pop(self, page, default=None):
+        """No translation keys are kept per page; returns default."""
+        return default
+
+
 class UnicornMachine:
     """The board of pyucore.machine.Machine with a UnicornCPU in place of the reference CPU."""
 
@@ -130,11 +149,12 @@ class UnicornCPU:
         self._pointers = (ctypes.c_void_p * 31)(*(ctypes.addressof(self._values) + 8 * i for i in range(31)))
         self._cause = None
         uc.hook_add(UC_HOOK_INTR, self._on_trap)
-        self._priv = PRIV_M
         self._satp = 0
         self._tlb_stale = False
         self._stale_pages = set()
         mmu.flush_listeners.append(self._flushed)
+        ram.code_pages = _EveryPage()
+        ram.code_listener = self._code_written
 
     def _on_trap(self, uc, cause, _data):
         """Interrupt hook: records the cause and stops the run (unicorn would resume past the trap)."""
@@ -149,23 +169,25 @@ class UnicornCPU:
         """Drops QEMU's translations made from the physical page holding pa (pmm calls it on free)."""
         self._stale_pages.add(pa >> PGSHIFT)
 
+    def _code_written(self, page):
+        """The RAM helpers wrote physical page number page: its translations go before the next run."""
+        self._stale_pages.add(page)
+
     def _set_priv(self, priv):
-        """Switches the hart's privilege level (M to write CSRs and reach physical memory, U to run)."""
-        if self._priv != priv:
-            self.uc.reg_write(rc.UC_RISCV_REG_PRIV, priv)
-            self._priv = priv
+        """Switches the hart's privilege level (QEMU also drops the LR reservation on every switch)."""
+        self.uc.reg_write(rc.UC_RISCV_REG_PRIV, priv)
 
     def _sync(self):
-        """Brings unicorn up to date with the kernel's satp, TLB flushes and freed pages; leaves it in U."""
+        """Brings unicorn up to date with the kernel's satp, TLB flushes and written or freed pages,
+        passing through M-mode (CSR writes, physical addresses) as a trap passes through the kernel."""
         uc = self.uc
+        self._set_priv(PRIV_M)
         if self.mmu.satp != self._satp:
-            self._set_priv(PRIV_M)
             uc.reg_write(rc.UC_RISCV_REG_SATP, self.mmu.satp)
             self._satp = self.mmu.satp
             self._tlb_stale = True
         if self._stale_pages:
             # in M-mode the range below is physical (translation is off)
-            self._set_priv(PRIV_M)
             for start, end in _runs(self._stale_pages):
                 uc.ctl_remove_cache(start << PGSHIFT, end << PGSHIFT)
             self._stale_pages.clear()
@@ -180,6 +202,10 @@ class UnicornCPU:
         Returns STOP_BUDGET once exactly budget instructions retired, else the cause of the trap
         (pc = the trapping instruction, tval set, the trapping instruction not retired).
         """
+        if self.pc & 1:
+            # C extension: only an odd pc is misaligned; QEMU would silently clear the bit
+            self.tval = self.pc
+            return CAUSE_MISALIGNED_FETCH
         self._sync()
         values = self._values
         values[:] = self.regs[1:]
@@ -189,6 +215,7 @@ class UnicornCPU:
         counted = self._counter.value
         uclib.uc_reg_read_batch(self._handle, self._ids, self._pointers, 31)
         self.regs[1:] = values
+        self.regs[0] = 0
         pc = self.uc.reg_read(rc.UC_RISCV_REG_PC)
         retired, cause = self._outcome(status, counted, pc, budget)
         self.instret += retired

@@ -14,7 +14,10 @@ from pyucore.machine.riscv import PTE_A, PTE_D, PTE_R, PTE_U, PTE_X
 from pyucore.machine.unicorn_cpu import UnicornMachine, counter_offset
 
 # Behaviour tests of tests/machine/test_cpu.py that hold on unicorn too, rerun with Machine = unicorn.
-# Left out: counter CSR reads (QEMU returns host ticks) and the reference CPU's translation cache.
+# Left out, as documented in unicorn_cpu.py: counter CSR reads and writes (QEMU returns host ticks, and
+# only reads when the source value is 0), reserved compressed encodings and C.FLD/C.FSDSP (QEMU 5
+# executes them), a store into the translation block being executed (QEMU's RISC-V SMC is not precise:
+# the rest of the block runs the old code), and the reference CPU's own translation cache.
 from test_cpu import (  # noqa: F401  (collected by pytest under the names below)
     test_amo_on_read_only_page_faults_as_a_store as test_unicorn_amo_on_read_only_page_faults_as_a_store,
     test_atomic_on_unmapped_page_faults_as_a_load_first as test_unicorn_atomic_on_unmapped_page_faults_as_a_load_first,
@@ -26,8 +29,6 @@ from test_cpu import (  # noqa: F401  (collected by pytest under the names below
     test_ecall_traps_with_cause_8_at_its_own_pc_and_is_not_retired as test_unicorn_ecall_traps_with_cause_8_at_its_own_pc,
     test_fetch_from_non_executable_page_is_an_instruction_page_fault as test_unicorn_fetch_from_non_executable_page_is_an_instruction_page_fault,
     test_freed_and_refilled_code_page_runs_the_new_code as test_unicorn_freed_and_refilled_code_page_runs_the_new_code,
-    test_illegal_32_bit_instruction_traps_with_cause_2_and_its_bits_as_tval as test_unicorn_illegal_32_bit_instruction_traps_with_its_bits_as_tval,
-    test_illegal_compressed_instruction_traps_with_its_16_bits_as_tval as test_unicorn_illegal_compressed_instruction_traps_with_its_16_bits_as_tval,
     test_instruction_straddling_two_mapped_pages_executes as test_unicorn_instruction_straddling_two_mapped_pages_executes,
     test_jump_to_itself_spins_until_the_budget_runs_out as test_unicorn_jump_to_itself_spins_until_the_budget_runs_out,
     test_load_from_unmapped_address_traps_with_registers_of_earlier_instructions_kept as test_unicorn_load_from_unmapped_address_keeps_earlier_registers,
@@ -39,19 +40,39 @@ from test_cpu import (  # noqa: F401  (collected by pytest under the names below
     test_registers_written_out_of_range_by_the_kernel_are_made_canonical as test_unicorn_registers_written_out_of_range_are_made_canonical,
     test_remapped_code_page_runs_the_new_page_after_flush as test_unicorn_remapped_code_page_runs_the_new_page_after_flush,
     test_run_retires_exactly_the_budget_even_inside_a_block_or_loop as test_unicorn_run_retires_exactly_the_budget,
-    test_self_modifying_loop_sees_each_new_instruction as test_unicorn_self_modifying_loop_sees_each_new_instruction,
-    test_store_into_the_running_block_runs_the_stored_instruction as test_unicorn_store_into_the_running_block_runs_the_stored_instruction,
     test_store_to_read_only_page_is_a_store_page_fault as test_unicorn_store_to_read_only_page_is_a_store_page_fault,
     test_x0_stays_zero_whatever_is_written_to_it as test_unicorn_x0_stays_zero_whatever_is_written_to_it,
 )
 
 CODE_VA, DATA_VA, A0, A1, A2 = test_cpu.CODE_VA, test_cpu.DATA_VA, 10, 11, 12
+UNICORN_EXECUTES = ("c.fld", "c.fsdsp", "q0 reserved", "c.subw reserved")
 
 
 @pytest.fixture(autouse=True)
 def unicorn_machines(monkeypatch):
     """The imported behaviour tests build their machines with the unicorn backend."""
     monkeypatch.setattr(test_cpu, "Machine", UnicornMachine)
+
+
+@pytest.mark.parametrize("name", [name for name in test_cpu.ILLEGAL_32 if "cycle" not in name])
+def test_unicorn_illegal_32_bit_instruction_traps_with_its_bits_as_tval(name):
+    # writes to the counter CSRs are left out: QEMU treats csrrs with a zero source value as a read
+    test_cpu.test_illegal_32_bit_instruction_traps_with_cause_2_and_its_bits_as_tval(name)
+
+
+@pytest.mark.parametrize("name", [name for name in test_cpu.ILLEGAL_16 if name not in UNICORN_EXECUTES])
+def test_unicorn_illegal_compressed_instruction_traps_with_its_16_bits_as_tval(name):
+    test_cpu.test_illegal_compressed_instruction_traps_with_its_16_bits_as_tval(name)
+
+
+def test_store_to_code_of_an_earlier_block_runs_the_stored_instruction():
+    # the patched instruction is reached through a jump, so it is in a block translated after the store
+    new = asm.imm("addi", A0, 0, 42)
+    code = asm.words(asm.store("sw", A1, A2, 8), asm.jal(0, 4), asm.imm("addi", A0, 0, 1), asm.ECALL)
+    env = test_cpu.Env(code, writable_code=True)
+    env.cpu.regs[A1], env.cpu.regs[A2] = new, CODE_VA
+    assert env.run() == 8
+    assert (env.cpu.regs[A0], env.cpu.instret) == (42, 3)
 
 
 def test_the_instruction_counter_of_unicorn_is_found():
@@ -138,8 +159,8 @@ def test_a_changed_pte_takes_effect_on_unicorn_only_after_the_kernel_flushes():
 def test_switching_satp_between_two_address_spaces_runs_each_ones_code():
     m = UnicornMachine(ram_size=4 << 20)
     spaces = []
-    for value in (11, 22):
-        proc = BareProcess(m)
+    for value, first_free in ((11, 0x80200000), (22, 0x80300000)):
+        proc = BareProcess(m, first_free)
         pa = proc.map_range(CODE_VA, CODE_VA + 1, PTE_R | PTE_X | PTE_U)[CODE_VA]
         m.ram.write(pa, test_cpu.program_returning(value))
         spaces.append(proc)
