@@ -22,6 +22,8 @@ address raises KeyError and goes to the CPU's slow path, which walks the page ta
 accesses and raises BlockExit on a trap.
 """
 
+import re
+
 M = "0xFFFFFFFFFFFFFFFF"
 S = "0x8000000000000000"
 CSR_READ_EXIT = 16          # pseudo-cause: the dispatcher reads a counter CSR and resumes
@@ -34,7 +36,7 @@ TERMINATORS = _BRANCH_OPS | _TRAP_EXITS | ATOMICS | {"jal", "jalr"}
 # everything the generated code needs, bound as default arguments (fast locals)
 DEFAULT_NAMES = ("Q", "I", "H", "B", "SI", "SH", "SB", "LT", "ST", "C", "LDS", "STS", "AMO",
                  "MULH", "MULHSU", "DIV", "DIVU", "REM", "REMU", "DIVW", "DIVUW", "REMW", "REMUW")
-_DEFAULT_ARGS = ", ".join(f"{n}={n}" for n in DEFAULT_NAMES)
+_NAME_PATTERN = re.compile(r"\b(" + "|".join(DEFAULT_NAMES) + r")\b")
 
 # load op -> (view name, log2 size, signed view?)
 _LOADS = {"ld": ("Q", 3, False), "lw": ("SI", 2, True), "lwu": ("I", 2, False), "lh": ("SH", 1, True),
@@ -64,43 +66,50 @@ def _addi(a, imm):
     return f"({a} + {imm}) & {M}"
 
 
+# register-register ops: templates over {a} and {b}
+_REG_TEMPLATES = {
+    "add": f"({{a}} + {{b}}) & {M}", "sub": f"({{a}} - {{b}}) & {M}",
+    "sll": f"({{a}} << ({{b}} & 63)) & {M}", "srl": "{a} >> ({b} & 63)",
+    "sra": f"(({{a}} ^ {S}) - {S}) >> ({{b}} & 63) & {M}",
+    "slt": f"1 if ({{a}} ^ {S}) < ({{b}} ^ {S}) else 0", "sltu": "1 if {a} < {b} else 0",
+    "xor": "{a} ^ {b}", "or": "{a} | {b}", "and": "{a} & {b}",
+    "mul": f"({{a}} * {{b}}) & {M}", "mulh": "MULH({a}, {b})", "mulhsu": "MULHSU({a}, {b})",
+    "mulhu": "({a} * {b}) >> 64", "div": "DIV({a}, {b})", "divu": "DIVU({a}, {b})",
+    "rem": "REM({a}, {b})", "remu": "REMU({a}, {b})",
+    "addw": _sext32("{a} + {b}"), "subw": _sext32("{a} - {b}"),
+    "sllw": _sext32("{a} << ({b} & 31)"), "srlw": _sext32("({a} & 0xFFFFFFFF) >> ({b} & 31)"),
+    "sraw": f"{_signed32('{a}')} >> ({{b}} & 31) & {M}", "mulw": _sext32("{a} * {b}"),
+    "divw": "DIVW({a}, {b})", "divuw": "DIVUW({a}, {b})", "remw": "REMW({a}, {b})",
+    "remuw": "REMUW({a}, {b})",
+}
+# immediate ops: templates over {a}, {i} (signed immediate), {u} (immediate as u64, hex)
+_IMM_TEMPLATES = {
+    "xori": "{a} ^ {u}", "ori": "{a} | {u}", "andi": "{a} & {u}",
+    "slti": f"1 if ({{a}} ^ {S}) < {{s}} else 0", "sltiu": "1 if {a} < {u} else 0",
+    "slli": f"({{a}} << {{i}}) & {M}", "srli": "{a} >> {i}",
+    "srai": f"(({{a}} ^ {S}) - {S}) >> {{i}} & {M}",
+    "addiw": _sext32("{a} + {i}"), "slliw": _sext32("{a} << {i}"),
+    "srliw": _sext32("({a} & 0xFFFFFFFF) >> {i}"), "sraiw": f"{_signed32('{a}')} >> {{i}} & {M}",
+}
+
+
 def _alu_reg(op, a, b):
     """Returns the expression of register-register op (None if op is not one)."""
-    table = {
-        "add": f"({a} + {b}) & {M}", "sub": f"({a} - {b}) & {M}",
-        "sll": f"({a} << ({b} & 63)) & {M}", "srl": f"{a} >> ({b} & 63)",
-        "sra": f"(({a} ^ {S}) - {S}) >> ({b} & 63) & {M}",
-        "slt": f"1 if ({a} ^ {S}) < ({b} ^ {S}) else 0", "sltu": f"1 if {a} < {b} else 0",
-        "xor": f"{a} ^ {b}", "or": f"{a} | {b}", "and": f"{a} & {b}",
-        "mul": f"({a} * {b}) & {M}", "mulh": f"MULH({a}, {b})", "mulhsu": f"MULHSU({a}, {b})",
-        "mulhu": f"({a} * {b}) >> 64", "div": f"DIV({a}, {b})", "divu": f"DIVU({a}, {b})",
-        "rem": f"REM({a}, {b})", "remu": f"REMU({a}, {b})",
-        "addw": _sext32(f"{a} + {b}"), "subw": _sext32(f"{a} - {b}"),
-        "sllw": _sext32(f"{a} << ({b} & 31)"), "srlw": _sext32(f"({a} & 0xFFFFFFFF) >> ({b} & 31)"),
-        "sraw": f"{_signed32(a)} >> ({b} & 31) & {M}", "mulw": _sext32(f"{a} * {b}"),
-        "divw": f"DIVW({a}, {b})", "divuw": f"DIVUW({a}, {b})", "remw": f"REMW({a}, {b})",
-        "remuw": f"REMUW({a}, {b})",
-    }
-    return table.get(op)
+    template = _REG_TEMPLATES.get(op)
+    return template.format(a=a, b=b) if template else None
 
 
 def _alu_imm(op, a, imm, pc):
     """Returns the expression of an immediate op, lui or auipc (None if op is not one)."""
     u = imm & 0xFFFFFFFFFFFFFFFF
-    table = {
-        "addi": lambda: _addi(a, imm), "xori": lambda: f"{a} ^ {u:#x}", "ori": lambda: f"{a} | {u:#x}",
-        "andi": lambda: f"{a} & {u:#x}",
-        "slti": lambda: f"1 if ({a} ^ {S}) < {u ^ (1 << 63):#x} else 0",
-        "sltiu": lambda: f"1 if {a} < {u:#x} else 0",
-        "slli": lambda: f"({a} << {imm}) & {M}", "srli": lambda: f"{a} >> {imm}",
-        "srai": lambda: f"(({a} ^ {S}) - {S}) >> {imm} & {M}",
-        "lui": lambda: hex(u), "auipc": lambda: hex((pc + imm) & 0xFFFFFFFFFFFFFFFF),
-        "addiw": lambda: _sext32(f"{a} + {imm}"), "slliw": lambda: _sext32(f"{a} << {imm}"),
-        "srliw": lambda: _sext32(f"({a} & 0xFFFFFFFF) >> {imm}"),
-        "sraiw": lambda: f"{_signed32(a)} >> {imm} & {M}",
-    }
-    make = table.get(op)
-    return make() if make else None
+    if op == "addi":
+        return _addi(a, imm)
+    if op == "lui":
+        return hex(u)
+    if op == "auipc":
+        return hex((pc + imm) & 0xFFFFFFFFFFFFFFFF)
+    template = _IMM_TEMPLATES.get(op)
+    return template.format(a=a, i=imm, u=hex(u), s=hex(u ^ (1 << 63))) if template else None
 
 
 def _unmasked(op, a, b, imm, bits):
@@ -115,6 +124,9 @@ def _unmasked(op, a, b, imm, bits):
     if op == "mul" and bits(a) + bits(b) <= 64:
         return f"{a} * {b}", bits(a) + bits(b)
     return None
+
+
+_FIXED_BITS = {"lbu": 8, "lhu": 16, "lwu": 32, "slt": 1, "sltu": 1, "slti": 1, "sltiu": 1}
 
 
 def _result_bits(insn, bits):
@@ -136,7 +148,7 @@ def _result_bits(insn, bits):
         return bits(a)
     if op == "addi" and imm == 0:
         return bits(a)
-    return {"lbu": 8, "lhu": 16, "lwu": 32, "slt": 1, "sltu": 1, "slti": 1, "sltiu": 1}.get(op, 64)
+    return _FIXED_BITS.get(op, 64)
 
 
 def _reg(n):
@@ -186,8 +198,7 @@ class BlockSource:
 
     def source(self, name):
         """Returns the Python source of the block function called name."""
-        lines = [f"def {name}(R, left, {_DEFAULT_ARGS}):"]
-        lines += [f"    x{r} = R[{r}]" for r in sorted(self.read | self.written)]
+        lines = [f"    x{r} = R[{r}]" for r in sorted(self.read | self.written)]
         lines.append("    try:")
         body = "            " if self.loop else "        "
         if self.loop:
@@ -198,7 +209,11 @@ class BlockSource:
         lines.append("    except BlockExit as e:")
         lines += self.writeback("        ")
         lines.append("        return e.args")
-        return "\n".join(lines) + "\n"
+        text = "\n".join(lines)
+        # bind only the helpers this block uses: a shorter signature compiles faster
+        used = sorted(set(_NAME_PATTERN.findall(text)))
+        header = f"def {name}(R, left" + "".join(f", {n}={n}" for n in used) + "):\n"
+        return header + text + "\n"
 
     def _exit(self, indent, pc_expr, done_expr, cause=-1):
         """Returns the lines that write back registers and return from the block."""
