@@ -2,7 +2,7 @@
 
 import pytest
 
-from conftest import FIXTURES, console_mismatch
+from kernel_helpers import FIXTURES, console_mismatch
 from pyucore.api import boot
 from pyucore.user.build import program_names
 
