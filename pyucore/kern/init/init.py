@@ -8,8 +8,9 @@ ELF bytes, as ucore links `_binary_obj___user_<name>_out_start`).
 from pyucore.kern import hw
 from pyucore.kern.debug.events import events_init
 from pyucore.kern.driver.console import cons_init
+from pyucore.kern.driver.ide import ide_init
 from pyucore.kern.libs.stdio import cprintf
-from pyucore.kern.mm import pmm, vmm
+from pyucore.kern.mm import pmm, swap, vmm
 from pyucore.kern.mm.memlayout import KERNEL_BEGIN_PADDR, KSTACKSIZE
 from pyucore.kern.mm.mmu import PGSIZE
 from pyucore.kern.process import proc
@@ -50,6 +51,7 @@ def kern_init(machine, name, elf, tick_insns=10000, tick_num=100, max_insns=None
     events_init(on_event)
     boot_pgdir, bootstack, program, end = load_kernel_image(name, elf)
     proc.bootstack = bootstack
+    swap.swap_init_ok = False      # a new boot: swap is off until swap_init (ucore's zeroed BSS)
     cprintf("(THU.CST) os is loading ...\n\n")
     pmm.pmm_init(end, boot_pgdir)
     trap.idt_init()
@@ -57,6 +59,8 @@ def kern_init(machine, name, elf, tick_insns=10000, tick_num=100, max_insns=None
     proc.fork_share = 1 if cow else 0
     proc.pgdir_at_exit = pgdir_at_exit
     proc.proc_init(program)
+    ide_init()
+    swap.swap_init()
     trap.clock_init(tick_insns, tick_num, max_insns)
     cpu_idle()
 

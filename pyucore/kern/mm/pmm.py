@@ -313,19 +313,23 @@ def exit_range(pgdir, start, end):
 def copy_range(to, from_, start, end, share):
     """Copies the user mappings of [start, end) from page table from_ into to: a private copy of each
     page (share == 0), or the same page shared copy-on-write (share == 1: a writable page becomes
-    read-only + PTE_COW in both tables). Returns 0 or -E_NO_MEM."""
+    read-only + PTE_COW in both tables). A page on the swap disk gets a copy of its slot either way.
+    Returns 0 or -E_NO_MEM."""
     ram = hw.ram
     write_protected = False
     table_of, table = None, None        # the child's level-0 table for the current 2 MiB block
-    for la, ptep, pte in _present_ptes(from_, start, end):
-        if not pte & PTE_V:
-            continue
+    for la, ptep, _ in _present_ptes(from_, start, end):
         if la >> 21 != table_of:
             nptep = get_pte(to, la, True)
             if nptep is None:
                 return -E_NO_MEM
             table_of, table = la >> 21, nptep - PTX(la) * 8
         nptep = table + PTX(la) * 8
+        pte = ram.read_u64(ptep)        # read now: allocations so far may have swapped the page out
+        if not pte & PTE_V:
+            if swap.swap_dup(to, la, pte) != 0:
+                return -E_NO_MEM
+            continue
         page = pages[PTE_ADDR(pte) // PGSIZE - NBASE]
         if not share:
             if _copy_page(to, la, page, pte & PTE_USER) != 0:
@@ -351,7 +355,9 @@ def tlb_invalidate_all(pgdir):
 
 def _copy_page(to, la, page, perm):
     """Maps a fresh copy of page at la in to; 0 or -E_NO_MEM."""
+    page_ref_inc(page)          # so that the allocation cannot swap the source page out
     npage = alloc_page()
+    page_ref_dec(page)
     if npage is None:
         return -E_NO_MEM
     hw.ram.copy_page(page2pa(npage), page2pa(page))
@@ -359,6 +365,8 @@ def _copy_page(to, la, page, perm):
     if page_insert(to, npage, la, perm) != 0:
         free_page(npage)
         return -E_NO_MEM
+    if swap.swap_init_ok:
+        swap.swap_track(to, la, npage)
     return 0
 
 

@@ -107,7 +107,10 @@ def insert_vma_struct(mm, vma):
 
 
 def mm_destroy(mm):
-    """Drops mm's VMAs and the mm itself (its pages must already be unmapped)."""
+    """Drops mm's VMAs, its swap state and the mm itself (its pages must already be unmapped)."""
+    if mm.sm_priv is not None:
+        from pyucore.kern.mm import swap
+        swap.swap_exit_mm(mm)
     mm.mmap_list = []
     mm.mmap_cache = None
     mm.map_count = 0
@@ -183,6 +186,7 @@ def do_cow_page(mm, la, ptep, pte):
     if page.ref == 1:
         hw.ram.write_u64(ptep, pte_create(page.ppn, perm | (pte & 0xC0)))
         pmm.tlb_invalidate(mm.pgdir, la)
+        _cow_swappable(mm, la, page)
         _cow_event(la, False)
         return 0
     npage = pmm.alloc_page()
@@ -193,8 +197,16 @@ def do_cow_page(mm, la, ptep, pte):
     if pmm.page_insert(mm.pgdir, npage, la, perm) != 0:
         pmm.free_page(npage)
         return -E_NO_MEM
+    _cow_swappable(mm, la, npage)
     _cow_event(la, True)
     return 0
+
+
+def _cow_swappable(mm, la, page):
+    """Lists page, now private to mm at la after a COW break, with the swap manager (when swap is on)."""
+    if mm.sm_priv is not None:
+        from pyucore.kern.mm import swap
+        swap.swap_map_swappable(mm, la, page, 0)
 
 
 def _cow_event(la, copied):
