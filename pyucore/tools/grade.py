@@ -5,8 +5,9 @@ semantics: a plain string must appear as a substring (grep -F); a regex pattern 
 line (grep -E '^RE$'); an inverted pattern must not match. A test scores 7 points when all of its
 "check result" patterns hold and 3 more when all the common "check output" (boot) patterns hold.
 
-Two pattern sets exist, the 2024 NKU template's and the 2025 variant's (fewer boot lines, no
-`trapframe at 0xf.*` requirement); see ucore/grade-expectations.md.
+Two pattern sets exist, the 2024 NKU template's (the default: its boot lines include the lab3 swap
+check) and the 2025 variant's (fewer boot lines, no `trapframe at 0xf.*` requirement); see
+ucore/grade-expectations.md.
 """
 
 import dataclasses
@@ -19,7 +20,7 @@ from typing import Callable, Optional, TextIO
 
 POINTS_RESULT = 7
 POINTS_OUTPUT = 3
-DEFAULT_PATTERNS = "2025"
+DEFAULT_PATTERNS = "2024"
 
 CONTEXT_LINES = 3        # console lines shown after the line where a missing pattern was expected
 MAX_OFFENDING_LINES = 3  # lines shown for a forbidden pattern that matched

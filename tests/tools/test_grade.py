@@ -155,8 +155,8 @@ def test_forktest_forbids_the_failure_messages():
                          "! 'wait got too many'", "! - 'user panic at .*'"}
 
 
-def test_default_pattern_set_is_2025():
-    assert grade.DEFAULT_PATTERNS == "2025"
+def test_default_pattern_set_is_2024():
+    assert grade.DEFAULT_PATTERNS == "2024"
 
 
 # --- transcripts of the original ------------------------------------------------------------------
