@@ -27,9 +27,14 @@ and runs the same RAM and page tables:
 - Exceptions QEMU does not trap but the reference does (FP instructions) are avoided by keeping
   mstatus.FS off, so they are illegal in both.
 
-Known difference: reads of cycle/time/instret return QEMU's host tick counter (QEMU 5 without icount
-has no deterministic value and no way to make U-mode counter reads trap), and hpmcounter3..31 read as 0
-instead of trapping. No lab5 program reads them.
+Known differences (none of them occurs in the lab5 programs):
+- reads of cycle/time/instret return QEMU's host tick counter (QEMU 5 without icount has no
+  deterministic value, and U-mode counter reads cannot be made to trap); hpmcounter3..31 read as 0 and
+  csrrs/csrrc on a counter with a zero source value read instead of trapping;
+- QEMU 5 executes a few reserved compressed encodings and C.FLD/C.FSDSP that the reference calls illegal;
+- a store into the translated block currently executing is seen only from the next block on (QEMU's
+  RISC-V self-modifying-code handling is not precise); stores to other blocks are seen at once;
+- the LR reservation is dropped at every run (see above); the reference CPU keeps it across traps.
 """
 
 import ctypes
@@ -144,9 +149,10 @@ class UnicornCPU:
         uc.mem_map_ptr(ram.base, ram.size, UC_PROT_ALL, ctypes.addressof(self._pinned))
         self._handle = uc._uch
         self._counter = ctypes.c_uint64.from_address(uc._uch.value + counter_offset())
-        self._ids = (ctypes.c_int * 31)(*_GPR_IDS)
-        self._values = (ctypes.c_uint64 * 31)()
-        self._pointers = (ctypes.c_void_p * 31)(*(ctypes.addressof(self._values) + 8 * i for i in range(31)))
+        self._write_ids = (ctypes.c_int * 33)(*_GPR_IDS, rc.UC_RISCV_REG_PRIV, rc.UC_RISCV_REG_PRIV)
+        self._read_ids = (ctypes.c_int * 32)(*_GPR_IDS, rc.UC_RISCV_REG_PC)
+        self._values = (ctypes.c_uint64 * 33)(*([0] * 31), PRIV_M, PRIV_U)
+        self._pointers = (ctypes.c_void_p * 33)(*(ctypes.addressof(self._values) + 8 * i for i in range(33)))
         self._cause = None
         uc.hook_add(UC_HOOK_INTR, self._on_trap)
         self._satp = 0
@@ -173,28 +179,23 @@ class UnicornCPU:
         """The RAM helpers wrote physical page number page: its translations go before the next run."""
         self._stale_pages.add(page)
 
-    def _set_priv(self, priv):
-        """Switches the hart's privilege level (QEMU also drops the LR reservation on every switch)."""
-        self.uc.reg_write(rc.UC_RISCV_REG_PRIV, priv)
-
     def _sync(self):
-        """Brings unicorn up to date with the kernel's satp, TLB flushes and written or freed pages,
-        passing through M-mode (CSR writes, physical addresses) as a trap passes through the kernel."""
+        """Brings unicorn up to date with the kernel's satp, TLB flushes and written or freed pages
+        (in M-mode: CSR writes need it, and translation is off so the cache ranges are physical)."""
         uc = self.uc
-        self._set_priv(PRIV_M)
+        if self.mmu.satp == self._satp and not self._stale_pages and not self._tlb_stale:
+            return
+        uc.reg_write(rc.UC_RISCV_REG_PRIV, PRIV_M)
         if self.mmu.satp != self._satp:
             uc.reg_write(rc.UC_RISCV_REG_SATP, self.mmu.satp)
             self._satp = self.mmu.satp
             self._tlb_stale = True
-        if self._stale_pages:
-            # in M-mode the range below is physical (translation is off)
-            for start, end in _runs(self._stale_pages):
-                uc.ctl_remove_cache(start << PGSHIFT, end << PGSHIFT)
-            self._stale_pages.clear()
+        for start, end in _runs(self._stale_pages):
+            uc.ctl_remove_cache(start << PGSHIFT, end << PGSHIFT)
+        self._stale_pages.clear()
         if self._tlb_stale:
             uc.ctl(UC_CTL_TLB_FLUSH, UC_CTL_IO_WRITE)
             self._tlb_stale = False
-        self._set_priv(PRIV_U)
 
     def run(self, budget):
         """Runs U-mode from pc for at most budget instructions.
@@ -208,15 +209,17 @@ class UnicornCPU:
             return CAUSE_MISALIGNED_FETCH
         self._sync()
         values = self._values
-        values[:] = self.regs[1:]
-        uclib.uc_reg_write_batch(self._handle, self._ids, self._pointers, 31)
+        values[:31] = self.regs[1:]
+        # x1..x31, then privilege M and U: the switch drops the LR reservation, as a trap does
+        uclib.uc_reg_write_batch(self._handle, self._write_ids, self._pointers, 33)
         self._cause = None
         status = uclib.uc_emu_start(self._handle, self.pc & MASK64, UNTIL, 0, budget)
         counted = self._counter.value
-        uclib.uc_reg_read_batch(self._handle, self._ids, self._pointers, 31)
-        self.regs[1:] = values
+        uclib.uc_reg_read_batch(self._handle, self._read_ids, self._pointers, 32)
+        self.regs[1:] = values[:31]
         self.regs[0] = 0
-        pc = self.uc.reg_read(rc.UC_RISCV_REG_PC)
+        pc = values[31]
+        values[31:] = (PRIV_M, PRIV_U)
         retired, cause = self._outcome(status, counted, pc, budget)
         self.instret += retired
         return cause
@@ -248,7 +251,7 @@ class UnicornCPU:
         """Sets pc = epc and tval as the reference CPU reports it for cause; returns cause."""
         self.pc = epc
         if cause in _FETCH_CAUSES:
-            self.tval = epc
+            self.tval = self._fetch_fault_address(epc)
         elif cause == CAUSE_ILLEGAL_INSTRUCTION:
             self.tval = decode(self._fetch(epc)).raw
         elif cause in _NO_TVAL_CAUSES:
@@ -256,6 +259,17 @@ class UnicornCPU:
         else:
             self.tval = self._data_address(cause, epc)
         return cause
+
+    def _fetch_fault_address(self, epc):
+        """Returns the tval of a fetch fault at epc: epc, or epc + 2 for a 32-bit instruction whose first
+        half is the last 2 bytes of a fetchable page (the fault is on the second page)."""
+        if epc & (PGSIZE - 1) != PGSIZE - 2:
+            return epc
+        try:
+            low = self._read_u16(epc)
+        except MachineTrap:
+            return epc
+        return (epc + 2) & MASK64 if low & 3 == 3 else epc
 
     def _fetch(self, va):
         """Returns the bits of the instruction at va (16 or 32), which unicorn has just fetched."""
