@@ -47,6 +47,7 @@ def kern_init(machine, name, elf, tick_insns=10000, tick_num=100, max_insns=None
     kernel event as it happens; pgdir_at_exit prints each process's page table as it exits.
     Returns only by exception: Shutdown (clean halt), KernelPanic, Deadlock or InstructionLimit."""
     hw.bind(machine)
+    proc.current = None            # no process exists until proc_init (a previous boot's may linger)
     cons_init(console, quiet_boot)
     events_init(on_event)
     boot_pgdir, bootstack, program, end = load_kernel_image(name, elf)
