@@ -15,10 +15,11 @@ from .decode import decode
 from .mmu import MASK64, MachineTrap
 from .riscv import (ACCESS_FETCH, ACCESS_LOAD, ACCESS_STORE, CAUSE_MISALIGNED_FETCH, CAUSE_MISALIGNED_LOAD,
                     PGSHIFT, PGSIZE)
-from .translate import CSR_READ_EXIT, DEFAULT_NAMES, TERMINATORS, BlockSource
+from .translate import CSR_READ_EXIT, DEFAULT_NAMES, TERMINATORS, BlockSource, RegionSource, successors
 
 STOP_BUDGET = -1
 MAX_BLOCK = 64
+MAX_REGION = 8      # blocks in one region function
 
 
 class BlockExit(Exception):
@@ -181,7 +182,56 @@ class CPU:
         keys.add(key)
 
     def _build(self, pc, pa, limit):
-        """Decodes and compiles the block at pc (physical pa); returns ((fn, n), pages) or a MachineTrap."""
+        """Decodes and compiles the code at pc (physical pa); returns ((fn, n), pages) or a MachineTrap.
+
+        n is the length of the block at pc. With limit > 1 the function may be a region: the blocks of
+        this page reachable from pc, when they loop back to pc (see RegionSource).
+        """
+        decoded = self._decode(pc, pa, limit, straddle=True)
+        if decoded.__class__ is MachineTrap:
+            return decoded
+        insns, pages = decoded
+        blocks = self._region(pc, pa, insns) if limit > 1 and len(pages) == 1 else None
+        if blocks is None:
+            content = (pc, tuple(insn.raw for _, insn in insns))
+            source = BlockSource(insns, pc)
+        else:
+            content = tuple((start, tuple(insn.raw for _, insn in block)) for start, block in blocks)
+            source = RegionSource(blocks)
+        # the generated code depends only on the pcs and the instruction bits: a copy of the same code on
+        # another physical page (fork's copied text, a program exec'd again) reuses the compiled function
+        fn = self._by_content.get(content)
+        if fn is None:
+            fn = self._by_content[content] = self._compile(source)
+        return (fn, len(insns)), pages
+
+    def _region(self, pc, pa, insns):
+        """Returns [(start, insns), ...] of the blocks on pc's page reachable from the block at pc if
+        one of them jumps back to pc (a loop with branches inside), else None."""
+        last_pc, last = insns[-1]
+        if last_pc + last.imm == pc and last.op in ("beq", "bne", "blt", "bge", "bltu", "bgeu", "jal"):
+            return None  # a self-loop block is faster as it is
+        blocks = {pc: insns}
+        pending = successors(insns)
+        page = pc & ~(PGSIZE - 1)
+        while pending and len(blocks) < MAX_REGION:
+            start = pending.pop(0)
+            if start in blocks or start & ~(PGSIZE - 1) != page or start & 1:
+                continue
+            decoded = self._decode(start, pa - pc + start, MAX_BLOCK, straddle=False)
+            if decoded[0]:
+                blocks[start] = decoded[0]
+                pending += successors(decoded[0])
+        if not any(pc in successors(block) for block in blocks.values()):
+            return None
+        return list(blocks.items())
+
+    def _decode(self, pc, pa, limit, straddle):
+        """Decodes up to limit instructions at pc (physical pa) up to a terminator or the page end.
+
+        Returns (insns, physical page numbers used) or the MachineTrap of fetching the second half of an
+        instruction that straddles into the next page (straddle=False: stop before such an instruction).
+        """
         insns = []
         pages = [pa >> PGSHIFT]
         page_end = (pa | (PGSIZE - 1)) + 1
@@ -192,7 +242,7 @@ class CPU:
             if word & 3 == 3:
                 if pa + 2 < page_end:
                     word |= u16[(pa + 2 - base) >> 1] << 16
-                elif insns:
+                elif insns or not straddle:
                     break
                 else:
                     try:
@@ -207,13 +257,7 @@ class CPU:
             pa += insn.length
             if insn.op in TERMINATORS:
                 break
-        # the generated code depends only on the pc and the instruction bits: a copy of the same code on
-        # another physical page (fork's copied text, a program exec'd again) reuses the compiled block
-        content = (insns[0][0], tuple(insn.raw for _, insn in insns))
-        fn = self._by_content.get(content)
-        if fn is None:
-            fn = self._by_content[content] = self._compile(BlockSource(insns, insns[0][0]))
-        return (fn, len(insns)), pages
+        return insns, pages
 
     def _compile(self, block):
         """Returns the function generated for a BlockSource."""

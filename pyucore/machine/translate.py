@@ -328,3 +328,83 @@ class BlockSource:
         return lines + ["try:", f"    {view}[{index}] = {src}{mask}", "except KeyError:",
                         f"    STS({v}, {src}, {1 << shift}, {pc:#x}, {self.done(j)}, {insn.length})"]
 
+
+
+def successors(insns):
+    """Returns the pcs a block can continue at that are known at translation time."""
+    pc, last = insns[-1]
+    nxt = pc + last.length
+    if last.op in _BRANCH_OPS:
+        return [pc + last.imm, nxt]
+    if last.op == "jal":
+        return [pc + last.imm]
+    if last.op in ("jalr",) or last.op in _TRAP_EXITS:
+        return []
+    return [nxt]
+
+
+class RegionSource(BlockSource):
+    """Builds one function for several blocks of one page that loop back to the first one.
+
+    The blocks run inside `while True:` with pc in a local, dispatching on pc with an if chain, so a
+    loop with branches inside runs without returning to the CPU's dispatcher. Before each block the
+    budget is checked (`done + n > left`), so the function still stops after exactly the budget.
+    """
+
+    def __init__(self, blocks):
+        """Needs [(start_pc, insns), ...], the entry block first."""
+        everything = [item for _, insns in blocks for item in insns]
+        super().__init__(everything, blocks[0][0])
+        self.loop = False
+        self.blocks = blocks
+
+    def done(self, j):
+        """Returns the expression counting instructions retired before instruction j of this block."""
+        return f"done + {j}"
+
+    def source(self, name):
+        """Returns the Python source of the region function called name."""
+        lines = [f"    x{r} = R[{r}]" for r in sorted(self.read | self.written)]
+        lines += ["    done = 0", f"    pc = {self.start:#x}", "    try:", "        while True:"]
+        for start, insns in self.blocks:
+            lines += self._block(start, insns)
+        lines.append("            break")
+        lines.append("    except BlockExit as e:")
+        lines += self.writeback("        ")
+        lines.append("        return e.args")
+        lines += self._exit("    ", "pc", "done")
+        text = "\n".join(lines)
+        used = sorted(set(_NAME_PATTERN.findall(text)))
+        header = f"def {name}(R, left" + "".join(f", {n}={n}" for n in used) + "):\n"
+        return header + text + "\n"
+
+    def _block(self, start, insns):
+        """Returns the lines of one member block: budget check, body, next pc, retired count."""
+        body = " " * 16
+        n = len(insns)
+        self.bits = {}  # nothing is known about registers when a block is entered
+        lines = [f"            if pc == {start:#x}:", f"{body}if done + {n} > left:", f"{body}    break"]
+        for j, (pc, insn) in enumerate(insns[:-1]):
+            lines += [body + line for line in self._straight(insn, pc, j)]
+        pc, insn = insns[-1]
+        if insn.op in _TRAP_EXITS:
+            return lines + [body + line for line in self._trap_exit(insn, pc, n - 1)]
+        lines += [body + line for line in self._next_pc(insn, pc, n - 1)]
+        return lines + [f"{body}done += {n}", f"{body}continue"]
+
+    def _next_pc(self, insn, pc, j):
+        """Returns the lines of a block's last instruction that set pc to where execution continues."""
+        nxt = pc + insn.length
+        op, a = insn.op, _reg(insn.rs1)
+        if op in _BRANCH_OPS:
+            cond = _branch_condition(op, a, _reg(insn.rs2))
+            return [f"pc = {pc + insn.imm:#x} if {cond} else {nxt:#x}"]
+        link = [f"x{insn.rd} = {nxt:#x}"] if insn.rd else []
+        if op == "jal":
+            return link + [f"pc = {pc + insn.imm:#x}"]
+        if op == "jalr":
+            return [f"pc = ({a} + {insn.imm}) & 0xFFFFFFFFFFFFFFFE"] + link
+        if op in ATOMICS:
+            call = f"AMO({op!r}, {a}, {_reg(insn.rs2)}, {pc:#x}, {self.done(j)})"
+            return [f"x{insn.rd} = {call}" if insn.rd else call, f"pc = {nxt:#x}"]
+        return self._straight(insn, pc, j) + [f"pc = {nxt:#x}"]

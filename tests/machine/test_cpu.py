@@ -442,3 +442,64 @@ def test_jump_to_itself_spins_until_the_budget_runs_out():
     env = Env(asm.words(asm.jal(0, 0)))
     assert env.run(12345) == STOP_BUDGET
     assert (env.cpu.pc, env.cpu.instret) == (CODE_VA, 12345)
+
+
+def branchy_loop():
+    """A 200-pass loop with an if/else inside (a region of several blocks), storing every pass."""
+    return asm.words(
+        asm.imm("addi", A0, 0, 200),                    # 0
+        asm.imm("andi", A3, A0, 1),                     # 4: loop
+        asm.branch("beq", A3, 0, 12),                   # 8: even -> 0x14
+        asm.imm("addi", A1, A1, 3),                     # c
+        asm.jal(0, 8),                                  # 10 -> 0x18
+        asm.reg("add", A1, A1, A1),                     # 14
+        asm.store("sd", A1, A2, 0),                     # 18
+        asm.imm("addi", A0, A0, -1),                    # 1c
+        asm.branch("bne", A0, 0, -28),                  # 20 -> 4
+        asm.ECALL)
+
+
+@pytest.mark.parametrize("budget", [1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 50, 333, 1000, 1200])
+def test_run_retires_exactly_the_budget_inside_a_loop_with_branches(budget):
+    env = Env(branchy_loop())
+    env.cpu.regs[A2] = DATA_VA
+    assert env.run(budget) == STOP_BUDGET
+    assert env.cpu.instret == budget
+    stepped = Env(branchy_loop())
+    stepped.cpu.regs[A2] = DATA_VA
+    for _ in range(budget):
+        assert stepped.run(1) == STOP_BUDGET
+    assert state(env) == state(stepped)
+
+
+def test_loop_with_branches_gives_the_same_result_in_any_chunking():
+    whole = Env(branchy_loop())
+    whole.cpu.regs[A2] = DATA_VA
+    assert whole.run() == 8
+    r = random.Random(9)
+    env = Env(branchy_loop())
+    env.cpu.regs[A2] = DATA_VA
+    while env.run(r.randrange(1, 40)) == STOP_BUDGET:
+        pass
+    assert state(env) == state(whole)
+
+
+def test_store_patching_code_inside_a_loop_with_branches_runs_the_patched_code():
+    # like branchy_loop, but each pass first rewrites the `addi a1, a1, K` of the odd path with K = a0
+    code = asm.words(
+        asm.imm("addi", A0, 0, 20),                     # 0
+        asm.reg("add", 14, A0, 0),                      # 4: loop: t = a0
+        asm.shift("slli", 14, 14, 20),                  # 8: immediate field
+        asm.reg("or", 14, 14, 15),                      # c: | addi a1, a1, 0
+        asm.store("sw", 14, A2, 0x20),                  # 10: patch the insn at 0x20
+        asm.imm("andi", A3, A0, 1),                     # 14
+        asm.branch("beq", A3, 0, 12),                   # 18: even -> 0x24
+        asm.jal(0, 4),                                  # 1c -> 0x20
+        asm.imm("addi", A1, A1, 0),                     # 20: patched
+        asm.imm("addi", A0, A0, -1),                    # 24
+        asm.branch("bne", A0, 0, -36),                  # 28 -> 4
+        asm.ECALL)
+    env = Env(code, writable_code=True)
+    env.cpu.regs[A2], env.cpu.regs[15] = CODE_VA, asm.imm("addi", A1, A1, 0)
+    assert env.run() == 8
+    assert env.cpu.regs[A1] == sum(k for k in range(1, 21) if k % 2)

@@ -18,7 +18,8 @@ CODE = 0x80000000
 DATA = 0x80010000
 POINTERS = {2: DATA + 0x800, 8: DATA + 0x100, 28: DATA + 0x400, 29: DATA + 0x600, 30: DATA + 0xA00,
             31: DATA + 0xC00}
-DEST = [1, 3, 4, 5, 6, 7] + list(range(9, 28))
+COUNTER = 27                      # loop counter of gen_loop, never a random destination
+DEST = [1, 3, 4, 5, 6, 7] + list(range(9, 27))
 CDEST = list(range(9, 16))
 M64 = (1 << 64) - 1
 EDGES = [0, 1, 2, M64, M64 - 1, 1 << 63, (1 << 63) - 1, 0x80000000, 0x7FFFFFFF, 0xFFFFFFFF,
@@ -32,10 +33,24 @@ class Program:
     def __init__(self):
         """An empty program."""
         self.items = []
+        self.inside_loop = False
 
     def add(self, insn, target_ok=True):
-        """Appends a fixed instruction (target_ok False: the tail of a pair, never a jump target)."""
-        self.items.append((2 if insn & 3 != 3 else 4, lambda addrs, i: insn, target_ok))
+        """Appends a fixed instruction (target_ok False: the tail of a pair, never a jump target).
+
+        Items are (length, encode(addrs, index), target from outside loops ok, tail of a pair)."""
+        self.items.append((2 if insn & 3 != 3 else 4, lambda addrs, i: insn,
+                           target_ok and not self.inside_loop, not target_ok))
+
+    def add_jump_to(self, length, make, target):
+        """Appends a jump to the item target() names once the program is complete (or the next item
+        that is not the tail of a pair)."""
+        def encode(addrs, i):
+            index = target()
+            while self.items[index][3]:
+                index += 1
+            return make(addrs[index] - addrs[i])
+        self.items.append((length, encode, not self.inside_loop, False))
 
     def add_jump(self, length, make, origin_back, skip):
         """Appends a jump: make(offset) with offset = target - the address origin_back items back.
@@ -47,16 +62,16 @@ class Program:
             while not self.items[target][2]:
                 target += 1
             return make(addrs[target] - addrs[i - origin_back])
-        self.items.append((length, encode, origin_back == 0))
+        self.items.append((length, encode, origin_back == 0 and not self.inside_loop, origin_back > 0))
 
     def assemble(self):
         """Returns (code bytes ending in ecall, address of that ecall)."""
         self.add(asm.ECALL)
         addrs, pc = [], CODE
-        for length, _, _ in self.items:
+        for length, *_ in self.items:
             addrs.append(pc)
             pc += length
-        code = b"".join(asm.encode(enc(addrs, i)) for i, (_, enc, _) in enumerate(self.items))
+        code = b"".join(asm.encode(enc(addrs, i)) for i, (_, enc, *_) in enumerate(self.items))
         return code, addrs[-1]
 
 
@@ -180,8 +195,30 @@ def gen_compressed_jump_register(r, p):
     p.add(r.choice([asm.c_jr, asm.c_jalr])(base), target_ok=False)
 
 
+def gen_loop(r, p):
+    """A counted loop (1..6 passes) whose body has branches inside it, some leaving the loop.
+
+    Jumps from outside can only reach the counter set-up, so the loop always terminates."""
+    p.add(asm.imm("addi", COUNTER, 0, r.randrange(1, 7)))
+    p.inside_loop = True
+    body = len(p.items)
+    decrement = []
+    for _ in range(r.randrange(3, 10)):
+        if r.random() < 0.3:
+            op, a, b, at = r.choice(asm.BRANCH_OPS), r.randrange(32), r.randrange(32), len(p.items)
+            skip = r.randrange(1, 4)
+            p.add_jump_to(4, lambda off, op=op, a=a, b=b: asm.branch(op, a, b, off),
+                          lambda at=at, skip=skip: min(at + skip, decrement[0]))
+        else:
+            GENERATORS[r.choice(["alu", "memory", "muldiv", "compressed", "atomic"])](r, p)
+    decrement.append(len(p.items))
+    p.add(asm.imm("addi", COUNTER, COUNTER, -1))
+    p.add_jump_to(4, lambda off: asm.branch("bne", COUNTER, 0, off), lambda: body)
+    p.inside_loop = False
+
+
 GENERATORS = {"alu": gen_alu, "muldiv": gen_muldiv, "control": gen_control, "memory": gen_memory,
-              "atomic": gen_atomic, "compressed": gen_compressed}
+              "atomic": gen_atomic, "compressed": gen_compressed, "loop": gen_loop}
 
 
 def random_program(r, kinds, length):
@@ -286,4 +323,9 @@ def test_random_compressed_sequences_match_unicorn(pair, seed):
 
 @pytest.mark.parametrize("seed", range(8))
 def test_random_mixed_sequences_of_every_class_match_unicorn(pair, seed):
-    check_sequences(pair, 7000 + seed, list(GENERATORS))
+    check_sequences(pair, 7000 + seed, [g for g in GENERATORS if g != "loop"])
+
+
+@pytest.mark.parametrize("seed", range(8))
+def test_random_loops_with_branches_inside_match_unicorn(pair, seed):
+    check_sequences(pair, 8000 + seed, ["loop", "alu", "control"], count=60, length=8)
