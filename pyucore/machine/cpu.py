@@ -3,7 +3,10 @@
 Execution: `run(budget)` looks up the block for pc (pc -> block dict, rebuilt after every TLB flush;
 blocks themselves are cached by (pc, physical address) and survive flushes), calls it, and repeats until
 a trap or until exactly `budget` instructions retired. When fewer instructions remain than a block
-holds, the dispatcher runs one-instruction blocks instead, so budgets are exact.
+holds, the dispatcher runs one-instruction blocks instead, so budgets are exact. At a loop head whose
+loop has branches inside, the "block" is a region function covering the whole loop (translate.py).
+Compiled functions are also shared by content (pc + instruction bits), so the same code on another
+physical page (fork's copied text, a program run again) is not compiled twice.
 
 Translations are dropped when their physical page is written (RAM helpers, or a guest store: stores to
 code pages never hit the inline path because the MMU keeps such pages out of the store TLB), when the

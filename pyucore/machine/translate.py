@@ -14,7 +14,9 @@ Shape of the generated code:
         R[5] = x5 ...                     write back every register the block writes
         return e.args
 A block whose terminator branches back to its own first instruction becomes a loop
-`for _it in range(left // N):`, so a hot C loop runs many iterations per call.
+`for _it in range(left // N):`, so a hot C loop runs many iterations per call. A loop with branches
+inside becomes a region (RegionSource): the blocks of the page reachable from the loop head, run in one
+`while True:` that dispatches on pc, with the budget checked before each block.
 
 Memory accesses are inline: the TLB dict is indexed with the address masked so that only an aligned
 address on a cached page hits (`LT[v & ~0xFF8]` for 8 bytes); a miss, a misaligned or out-of-range
