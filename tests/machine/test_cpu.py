@@ -503,3 +503,20 @@ def test_store_patching_code_inside_a_loop_with_branches_runs_the_patched_code()
     env.cpu.regs[A2], env.cpu.regs[15] = CODE_VA, asm.imm("addi", A1, A1, 0)
     assert env.run() == 8
     assert env.cpu.regs[A1] == sum(k for k in range(1, 21) if k % 2)
+
+
+@pytest.mark.parametrize("seed", range(4))
+def test_random_bytes_as_code_only_ever_trap_or_stop_never_raise(seed):
+    r = random.Random(seed)
+    for _ in range(60):
+        code = bytes(r.getrandbits(8) for _ in range(256))
+        env = Env(code, writable_code=r.random() < 0.5)
+        regs = [r.choice([0, M64, 1 << 63, DATA_VA + r.randrange(-16, 4096), CODE_VA + r.randrange(256),
+                          r.getrandbits(64)]) for _ in range(32)]
+        env.cpu.regs[:] = regs
+        env.cpu.pc = CODE_VA + 2 * r.randrange(128)
+        for _ in range(5):
+            result = env.run(r.choice([1, 7, 100]))
+            assert result == STOP_BUDGET or 0 <= result <= 15
+            if result != STOP_BUDGET:
+                env.cpu.pc += 2  # skip the trapping instruction, as a forgiving kernel might
