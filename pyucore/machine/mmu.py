@@ -53,6 +53,8 @@ class MMU:
         self._tlbs = {ACCESS_FETCH: self.fetch_tlb, ACCESS_LOAD: self.load_tlb, ACCESS_STORE: self.store_tlb}
         # called with the flushed va (or None for all) so the CPU can drop its pc -> block cache
         self.flush_listeners = []
+        # True once a superpage translation is cached: its 4 KiB entries all die with any flush(va)
+        self._superpage_cached = False
 
     @property
     def satp(self):
@@ -70,7 +72,8 @@ class MMU:
 
     def flush(self, va=None):
         """sfence.vma: forgets every cached translation (va None) or those of va's page."""
-        if va is None:
+        if va is None or self._superpage_cached:
+            self._superpage_cached = False
             self.load_tlb.clear()
             self.store_tlb.clear()
             self.fetch_tlb.clear()
@@ -102,8 +105,9 @@ class MMU:
                 if access == ACCESS_FETCH:
                     return entry | (va & 0xFFF)
                 return va - entry + self.ram.base
-        pa = self._walk(va, access, user)
+        pa, level = self._walk(va, access, user)
         if user:
+            self._superpage_cached |= level > 0
             self._fill(page, pa & PAGE_MASK, access)
         return pa
 
@@ -117,9 +121,10 @@ class MMU:
             self.store_tlb[page] = page - (pa_page - self.ram.base)
 
     def _walk(self, va, access, user):
-        """Walks the tables (or bare mode); returns pa, sets A/D, raises MachineTrap on a fault."""
+        """Walks the tables (or bare mode); returns (pa, level of the leaf: 0 for a 4 KiB page), sets
+        A/D, raises MachineTrap on a fault."""
         if self._satp >> 60 != SATP_MODE_SV39_VALUE:
-            return self._physical(va, va, access)
+            return self._physical(va, va, access), 0
         page_fault = MachineTrap(_PAGE_FAULT[access], va)
         if (va >> 38) not in (0, (1 << 26) - 1):
             raise page_fault
@@ -136,7 +141,7 @@ class MMU:
                 raise page_fault
             table = ((pte >> PTE_PPN_SHIFT) & PPN_MASK) << PGSHIFT
             level -= 1
-        return self._leaf(va, access, user, pte, pte_pa, level, page_fault)
+        return self._leaf(va, access, user, pte, pte_pa, level, page_fault), level
 
     def _leaf(self, va, access, user, pte, pte_pa, level, page_fault):
         """Checks a leaf PTE for this access, updates A/D in RAM; returns pa or raises MachineTrap."""

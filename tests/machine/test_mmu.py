@@ -197,3 +197,14 @@ def test_satp_write_flushes_the_tlb(space):
     m.ram.write_u64(proc.pte_address(VA), 0)
     proc.activate()
     assert fault_of(m, VA, ACCESS_LOAD) == (13, VA)
+
+
+def test_flushing_one_address_of_a_superpage_forgets_the_whole_superpage(space):
+    m, proc = space
+    slot = proc.root + 1 * 8
+    m.ram.write_u64(slot, ((RAM_BASE >> 12) << 10) | PTE_V | PTE_R | PTE_U)
+    far = (1 << 30) + 0x200000
+    m.mmu.translate(far, ACCESS_LOAD)
+    m.ram.write_u64(slot, 0)
+    m.mmu.flush(1 << 30)
+    assert fault_of(m, far, ACCESS_LOAD) == (13, far)
