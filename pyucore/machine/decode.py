@@ -58,6 +58,7 @@ def _decode32(w):
     imm_i = sext(w >> 20, 12)
 
     def mk(op, imm=0, rd=rd, rs1=rs1, rs2=rs2):
+        """Returns the Insn of this word as op (unused register fields passed as 0)."""
         return Insn(op, rd, rs1, rs2, imm, 4, w)
 
     if opcode == 0x37:
