@@ -11,7 +11,8 @@ Policies (chosen to match unicorn 2.x, so a unicorn backend behaves identically)
   translation: unicorn's single-threaded AMO is a load followed by a store, and the load traps first.
   For the same reason an AMO/SC checks load permission before store permission (13 before 15).
 - SC succeeds iff the reservation address matches and memory still holds the value LR read (QEMU's
-  cmpxchg semantics); every SC clears the reservation; an SC without a matching reservation fails
+  cmpxchg semantics); every SC clears the reservation, and so does every trap (each run() starts
+  without one, as QEMU drops it on a privilege change); an SC without a matching reservation fails
   without accessing memory (so it never traps).
 - Reserved RV64C encodings (quadrant 0 funct3 100, and the reserved siblings of C.SUBW/C.ADDW) are
   illegal instructions as the spec says; unicorn 2.1.4 executes them instead, so a unicorn backend

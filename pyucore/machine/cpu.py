@@ -89,6 +89,8 @@ class CPU:
         regs = self.regs
         # the kernel writes registers between runs: keep them canonical so no Python error can follow
         regs[:] = [0] + [value & MASK64 for value in regs[1:32]]
+        # every run follows a trap; like QEMU on a privilege change, a trap drops the LR reservation
+        self.reservation = None
         pc = self.pc & MASK64
         left = budget
         lookup = self._vcache.get

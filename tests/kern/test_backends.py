@@ -45,9 +45,6 @@ def test_adversarial_programs_run_identically_on_both_backends(stem, cow):
     assert_same_on_both_backends(elf=build_c(PROGRAMS / f"{stem}.c"), name=stem, cow=cow)
 
 
-@pytest.mark.xfail(strict=True, reason="the reference CPU keeps the LR reservation across traps; unicorn "
-                   "(QEMU) drops it on every privilege change, so on every trap: the reference CPU must "
-                   "clear it at the start of run() (pyucore/machine/cpu.py, CPU engineer)")
 def test_lr_sc_preempted_between_lr_and_sc_runs_identically_on_both_backends():
     assert_same_on_both_backends(elf=build_c(PROGRAMS / "lrsc.c"), name="lrsc")
 
