@@ -5,7 +5,7 @@ from dataclasses import dataclass, field
 from pyucore.kern.debug.panic import KernelPanic
 from pyucore.kern.libs.sbi import Shutdown
 
-EXIT_HALT, EXIT_PANIC, EXIT_DEADLOCK, EXIT_LIMIT = 0, 1, 2, 3
+EXIT_HALT, EXIT_PANIC, EXIT_LIMIT, EXIT_DEADLOCK = 0, 1, 3, 4
 
 
 @dataclass
@@ -76,8 +76,9 @@ def boot(program=None, elf=None, name=None, cow=True, tick_insns=10000, tick_num
     trace: a path for the Chrome trace of the run; verbose: show events on stderr as they happen (True,
     or categories such as "procs,sched"); pgdir_at_exit: print each process's page table as it exits;
     on_event: a function called with each kernel event as it happens.
-    Returns a BootResult; exit_status 0 = clean halt, 1 = kernel panic, 2 = deadlock,
-    3 = instruction limit. Raises BuildError for an unknown program, ValueError for bad options,
+    Returns a BootResult; exit_status 0 = clean halt, 1 = kernel panic, 3 = instruction limit,
+    4 = deadlock. Raises BuildError for an unknown program, ValueError for bad options or a program
+    too big for the RAM,
     OSError when the trace cannot be written."""
     from pyucore.kern.debug import events as kevents
     from pyucore.kern.driver.console import cons_text

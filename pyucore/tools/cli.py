@@ -136,6 +136,8 @@ def cmd_run(args) -> int:
         if args.trace is None or exc.filename != args.trace:
             raise
         raise UsageError(f"{args.trace}: cannot write the trace: {exc.strerror or exc}") from None
+    except ValueError as exc:
+        raise UsageError(str(exc)) from None
     sys.stdout.flush()
     if args.stats:
         print_process_table(result.events, result.stats.get("instructions"))

@@ -48,3 +48,42 @@ def test_a_runaway_program_is_stopped_by_the_instruction_limit():
     result = boot(program="spin", max_insns=200000, quiet_boot=True)
     assert result.exit_status == 3
     assert "200000" in result.halt_reason
+
+
+def test_odd_syscall_arguments_get_answers_and_init_cannot_be_killed(run_c):
+    result = run_c("oddcalls")
+    assert result.exit_status == 0, result.halt_reason
+    lines = result.console.splitlines()
+    assert "kill init -> -3" in lines and "kill idle -> -3" in lines and "kill nobody -> -3" in lines
+    assert "getpid with high bits in a0 -> 2" in lines
+    assert "wait for myself -> -2" in lines and "wait with no children -> -2" in lines
+    assert "\xff" in result.console
+    assert "oddcalls pass." in lines and "init check memory pass." in lines
+
+
+def test_an_unknown_syscall_prints_the_original_message_before_the_kill_line(run_c):
+    console = run_c("adversary").console
+    assert "undefined syscall 99, pid = 7, name = adversary.\npid 7 (adversary) killed: " in console
+
+
+def test_an_empty_or_non_elf_image_fails_the_exec_with_invalid_elf():
+    from pyucore.api import boot
+    for image in (b"", b"not an elf at all" * 10):
+        result = boot(elf=image, name="junk", quiet_boot=True)
+        assert result.exit_status == 0, result.halt_reason
+        assert 'pid 2: exec of "junk" failed: invalid elf file' in result.console
+        assert "init check memory pass." in result.console
+
+
+def test_a_program_too_big_for_the_ram_is_a_clear_error():
+    import pytest
+    from pyucore.api import boot
+    with pytest.raises(ValueError, match="does not fit in a RAM of 4 MiB"):
+        boot(elf=b"\x7fELF" + bytes(3 << 20), name="big", ram_mib=4)
+
+
+def test_a_program_name_outside_latin1_still_boots():
+    from pyucore.api import boot
+    from pyucore.user.build import build_program
+    result = boot(elf=build_program("hello"), name="程序", quiet_boot=True)
+    assert result.exit_status == 0 and "hello pass." in result.console

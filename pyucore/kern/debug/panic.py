@@ -36,9 +36,10 @@ def warn(fmt, *args):
     cprintf("\n")
 
 
-def kassert(cond, text="assertion failed"):
-    """ucore's assert(): panics with text when cond is false."""
+def kassert(cond, text="condition is false"):
+    """ucore's assert(): panics with `assertion failed: <text>` when cond is false."""
     if not cond:
         file, line = _caller_location(1)
-        cprintf("kernel panic at %s:%d:\n    %s\n", file, line, text)
-        raise KernelPanic(text)
+        message = "assertion failed: " + text
+        cprintf("kernel panic at %s:%d:\n    %s\n", file, line, message)
+        raise KernelPanic(message)

@@ -26,7 +26,11 @@ def cons_putc(c):
     """Prints one character (a str of length 1, or text)."""
     _chunks.append(c)
     if _stream is not None and not _hiding:
-        _stream.write(c)
+        try:
+            _stream.write(c)
+        except UnicodeEncodeError:
+            # a user program may print any byte; the caller's stream may not take every character
+            _stream.write(c.encode("ascii", "backslashreplace").decode("ascii"))
         if c == "\n":
             _stream.flush()
 

@@ -12,7 +12,7 @@ from pyucore.kern.driver.ide import ide_init
 from pyucore.kern.libs.stdio import cprintf
 from pyucore.kern.mm import pmm, swap, vmm
 from pyucore.kern.mm.memlayout import KERNEL_BEGIN_PADDR, KSTACKSIZE
-from pyucore.kern.mm.mmu import PGSIZE
+from pyucore.kern.mm.mmu import PGSIZE, ROUNDUP
 from pyucore.kern.process import proc
 from pyucore.kern.schedule.sched import schedule
 from pyucore.kern.trap import trap
@@ -22,18 +22,18 @@ class Deadlock(Exception):
     """No process can run and none will ever become runnable."""
 
 
-def _round_page(a):
-    return (a + PGSIZE - 1) & ~(PGSIZE - 1)
-
-
 def load_kernel_image(name, elf):
-    """Writes the kernel image; returns (boot_pgdir, bootstack, (name_kva, binary_kva, size), end)."""
+    """Writes the kernel image; returns (boot_pgdir, bootstack, (name_kva, binary_kva, size), end).
+    Raises ValueError when the program does not fit in RAM with room to run."""
     ram = hw.ram
     boot_pgdir = KERNEL_BEGIN_PADDR
     bootstack = boot_pgdir + PGSIZE
     name_pa = bootstack + KSTACKSIZE
-    name_bytes = name.encode("latin-1") + b"\0"
-    binary_pa = _round_page(name_pa + len(name_bytes))
+    name_bytes = name.encode("latin-1", errors="replace") + b"\0"
+    binary_pa = ROUNDUP(name_pa + len(name_bytes), PGSIZE)
+    if binary_pa + len(elf) > ram.base + ram.size - KSTACKSIZE * 4:
+        raise ValueError("the program's image (%d bytes) does not fit in a RAM of %d MiB"
+                         % (len(elf), ram.size >> 20))
     ram.write(name_pa, name_bytes)
     ram.write(binary_pa, elf)
     pmm.setup_boot_pgdir(boot_pgdir)

@@ -39,10 +39,6 @@ class default_pmm_manager:
         self.nbase = nbase
         self.area = free_area_t()
 
-    def init(self):
-        """Starts with an empty free list."""
-        self.area = free_area_t()
-
     def init_memmap(self, base, n):
         """Adds the n pages from Page base as one free block; they must be reserved (unused) so far."""
         kassert(n > 0)

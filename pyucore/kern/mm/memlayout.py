@@ -78,10 +78,6 @@ def SetPageReserved(page):
     page.flags |= 1 << PG_reserved
 
 
-def ClearPageReserved(page):
-    page.flags &= ~(1 << PG_reserved)
-
-
 def PageReserved(page):
     return bool(page.flags & (1 << PG_reserved))
 

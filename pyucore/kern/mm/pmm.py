@@ -17,7 +17,7 @@ from pyucore.kern.mm.memlayout import (
 )
 from pyucore.kern.mm.mmu import (
     NPTEENTRY, PDX0, PDX1, PGSHIFT, PGSIZE, PTE_A, PTE_ADDR, PTE_COW, PTE_D, PTE_R, PTE_U, PTE_USER,
-    PTE_V, PTE_W, PTE_X, PTSIZE, PTX, ROUNDDOWN, SATP_MODE_SV39, ptd_create, pte_create,
+    PTE_V, PTE_W, PTE_X, PTSIZE, PTX, ROUNDDOWN, ROUNDUP, SATP_MODE_SV39, ptd_create, pte_create,
 )
 from pyucore.machine.riscv import ACCESS_LOAD, ACCESS_STORE, PTE_G
 
@@ -45,10 +45,6 @@ def PADDR(kva):
     return kva - va_pa_offset
 
 
-def page2ppn(page):
-    return page.ppn
-
-
 def page2pa(page):
     """Physical address of the page described by page."""
     return page.ppn << PGSHIFT
@@ -62,23 +58,11 @@ def pa2page(pa):
     return pages[i]
 
 
-def page2kva(page):
-    return KADDR(page2pa(page))
-
-
-def kva2page(kva):
-    return pa2page(PADDR(kva))
-
-
 def pte2page(pte):
     """The Page a valid PTE maps."""
     if not pte & PTE_V:
         panic("pte2page called with invalid pte")
     return pa2page(PTE_ADDR(pte))
-
-
-def pde2page(pde):
-    return pa2page(PTE_ADDR(pde))
 
 
 def alloc_pages(n):
@@ -140,7 +124,7 @@ def pmm_init(kernel_end, boot_pgdir_pa):
     pmm_manager = default_pmm_manager(pages, NBASE)
     cprintf("memory management: %s\n", pmm_manager.name)
     mem_end = hw.machine.ram.base + hw.machine.ram.size
-    page_init(KERNEL_BEGIN_PADDR, ROUNDUP_PAGE(kernel_end), mem_end)
+    page_init(KERNEL_BEGIN_PADDR, ROUNDUP(kernel_end, PGSIZE), mem_end)
     cprintf("vapaofset is %llu\n", va_pa_offset)
     check_alloc_page()
     boot_pgdir = boot_pgdir_pa
@@ -148,10 +132,6 @@ def pmm_init(kernel_end, boot_pgdir_pa):
     hw.mmu.satp = boot_cr3
     check_pgdir()
     check_boot_pgdir()
-
-
-def ROUNDUP_PAGE(a):
-    return (a + PGSIZE - 1) & ~(PGSIZE - 1)
 
 
 def setup_boot_pgdir(pa):

@@ -64,30 +64,32 @@ def mm_create():
 
 
 def vma_create(vm_start, vm_end, vm_flags):
+    """A new VMA [vm_start, vm_end) with vm_flags, not yet in any mm."""
     return vma_struct(vm_start, vm_end, vm_flags)
 
 
 def mm_count_inc(mm):
+    """One more process uses mm; returns the new count."""
     mm.mm_count += 1
     return mm.mm_count
 
 
 def mm_count_dec(mm):
+    """One process fewer uses mm; returns the new count."""
     mm.mm_count -= 1
     return mm.mm_count
 
 
 def find_vma(mm, addr):
-    """The first VMA with vm_end > addr (it may start above addr), or None; uses and updates the cache."""
+    """The VMA of mm that contains addr, or None; uses and updates mm's one-entry cache."""
     if mm is None:
         return None
     vma = mm.mmap_cache
     if vma is not None and vma.vm_start <= addr < vma.vm_end:
         return vma
     for vma in mm.mmap_list:
-        if addr < vma.vm_end:
-            if vma.vm_start <= addr:
-                mm.mmap_cache = vma
+        if vma.vm_start <= addr < vma.vm_end:
+            mm.mmap_cache = vma
             return vma
     return None
 
@@ -123,8 +125,7 @@ def mm_map(mm, addr, length, vm_flags):
     if not USER_ACCESS(start, end):
         return -E_INVAL
     kassert(mm is not None)
-    vma = find_vma(mm, start)
-    if vma is not None and end > vma.vm_start:
+    if any(vma.vm_start < end and start < vma.vm_end for vma in mm.mmap_list):
         return -E_INVAL
     insert_vma_struct(mm, vma_create(start, end, vm_flags))
     return 0
@@ -345,6 +346,7 @@ def vmm_init():
 
 
 def check_vmm():
+    """The VMA and page-fault self-checks, which must give back every page they take."""
     nr_free_store = pmm.nr_free_pages()
     check_vma_struct()
     check_pgfault()
@@ -367,11 +369,10 @@ def check_vma_struct():
         vma1 = find_vma(mm, i)
         kassert(vma1 is not None and vma1.vm_start == i and vma1.vm_end == i + 2)
         kassert(find_vma(mm, i + 1) is vma1)
-        vma3 = find_vma(mm, i + 2)
-        kassert(vma3 is None or vma3.vm_start == i + 5, "a gap was found inside a vma")
-        kassert(find_vma(mm, i + 4) is vma3)
+        for gap in (i + 2, i + 3, i + 4):
+            kassert(find_vma(mm, gap) is None, "an address between vmas was found in one")
     for i in range(4, -1, -1):
-        kassert(find_vma(mm, i) is mm.mmap_list[0] and mm.mmap_list[0].vm_start > i)
+        kassert(find_vma(mm, i) is None, "an address below every vma was found in one")
     mm_destroy(mm)
     cprintf("check_vma_struct() succeeded!\n")
 

@@ -40,7 +40,6 @@ WT_INTERRUPTED = 0x80000000
 WT_CHILD = 0x00000001 | WT_INTERRUPTED
 
 CLONE_VM = 0x00000100
-CLONE_THREAD = 0x00000200
 
 ELF_MAGIC = 0x464C457F
 ELF_PT_LOAD = 1
@@ -108,10 +107,6 @@ def set_proc_name(proc, name):
     proc.name = name[:PROC_NAME_LEN]
 
 
-def get_proc_name(proc):
-    return proc.name
-
-
 def set_links(proc):
     """Puts proc at the front of proc_list and of its parent's children; counts it."""
     global nr_process
@@ -149,10 +144,12 @@ def get_pid():
 
 
 def hash_proc(proc):
+    """Makes proc findable by its pid."""
     hash_list[proc.pid] = proc
 
 
 def unhash_proc(proc):
+    """Forgets proc's pid (it may be given again after the counter wraps)."""
     del hash_list[proc.pid]
 
 
@@ -221,6 +218,7 @@ def setup_kstack(proc):
 
 
 def put_kstack(proc):
+    """Frees proc's kernel stack."""
     pmm.free_pages(pmm.pa2page(proc.kstack), KSTACKPAGE)
 
 
@@ -234,6 +232,7 @@ def setup_pgdir(mm):
 
 
 def put_pgdir(mm):
+    """Frees mm's page directory page (its lower tables must be freed already)."""
     pmm.free_page(pmm.pa2page(mm.pgdir))
 
 
@@ -453,7 +452,7 @@ def do_execve(name, length, binary, size):
     if not vmm.user_mem_check(mm, name, length, False):
         return -E_INVAL
     local_name = vmm.copy_from_user(mm, name, length)
-    image = vmm.copy_from_user(mm, binary, size)
+    image = b"" if size == 0 else vmm.copy_from_user(mm, binary, size)
     if local_name is None or image is None:
         return -E_INVAL
     local_name = local_name.split(b"\0")[0].decode("latin-1")[:PROC_NAME_LEN]
@@ -534,10 +533,11 @@ def _discard_context(proc):
 
 def do_kill(pid):
     """Marks pid to exit at its next return to user mode (waking it from an interruptible wait).
-    Returns 0, -E_KILLED if it is already exiting, -E_INVAL if there is no such process."""
+    Returns 0, -E_KILLED if it is already exiting, -E_INVAL if there is no such process or it is
+    init (ucore lets init be killed, which panics the whole kernel)."""
     from pyucore.kern.schedule.sched import wakeup_proc
     proc = find_proc(pid)
-    if proc is None:
+    if proc is None or proc is initproc:
         return -E_INVAL
     if proc.flags & PF_EXITING:
         return -E_KILLED

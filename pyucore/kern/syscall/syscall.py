@@ -18,40 +18,49 @@ def _int(v):
 
 
 def sys_exit(arg):
+    """exit(int code)."""
     return P.do_exit(_int(arg[0]))
 
 
 def sys_fork(arg):
+    """fork(): the child continues from the parent's trapframe and user stack."""
     tf = P.current.tf
     return P.do_fork(0, tf.reg(2), tf)
 
 
 def sys_wait(arg):
+    """wait(int pid, int *store)."""
     return P.do_wait(_int(arg[0]), arg[1])
 
 
 def sys_exec(arg):
+    """exec(const char *name, size_t len, unsigned char *binary, size_t size)."""
     return P.do_execve(arg[0], arg[1], arg[2], arg[3])
 
 
 def sys_yield(arg):
+    """yield()."""
     return P.do_yield()
 
 
 def sys_kill(arg):
+    """kill(int pid)."""
     return P.do_kill(_int(arg[0]))
 
 
 def sys_getpid(arg):
+    """getpid()."""
     return P.current.pid
 
 
 def sys_putc(arg):
+    """putc(int c): one character to the console."""
     cputchar(arg[0])
     return 0
 
 
 def sys_pgdir(arg):
+    """pgdir(): prints the caller's page table."""
     vmm.print_mm(P.current.mm, "pid %d (%s)" % (P.current.pid, P.current.name))
     return 0
 
@@ -66,12 +75,13 @@ syscalls = {
 def syscall():
     """Runs the syscall numbered by current's a0 with a1..a5; an unknown number kills the caller."""
     tf = P.current.tf
-    num = tf.reg(10)
+    num = _int(tf.reg(10))
     handler = syscalls.get(num)
     P.current.stats["syscalls"] += 1
     if handler is None:
         from pyucore.kern.trap.trap import kill_current
-        kill_current(tf, "undefined syscall %d" % _int(num))
+        kill_current(tf, "undefined syscall %d" % num, "undefined syscall %d, pid = %d, name = %s.\n"
+                     % (num, P.current.pid, P.current.name))
         return
     emit("syscall", P.current.pid, num=num, name=handler.__name__[4:])
     tf.set_reg(10, handler([tf.reg(i) for i in range(11, 16)]))

@@ -73,11 +73,13 @@ def clock_init(insns_per_tick, ticks_per_slice, limit):
 
 
 def clock_set_next_event():
+    """Arms the timer for tick_insns more user instructions."""
     global next_tick
     next_tick += tick_insns
 
 
 def trap_in_kernel(tf):
+    """True iff tf was saved by a trap taken in S-mode (SPP set)."""
     return bool(tf.status & SSTATUS_SPP)
 
 
@@ -114,10 +116,13 @@ def pgfault_handler(tf):
     return vmm.do_pgfault(mm, tf.cause, tf.tval)
 
 
-def kill_current(tf, what):
-    """Kills the current user process for a trap it cannot survive: dump, one line, exit -E_KILLED."""
+def kill_current(tf, what, original=None):
+    """Kills the current user process for a trap it cannot survive: the trapframe, the original's own
+    message if it has one, one line saying why, then exit -E_KILLED."""
     proc = P.current
     print_trapframe(tf)
+    if original is not None:
+        cprintf("%s", original)
     cprintf("pid %d (%s) killed: %s, epc 0x%lx\n", proc.pid, proc.name, what, tf.epc)
     emit("kill", proc.pid, target=proc.pid, reason=what)
     P.do_exit(-E_KILLED)
@@ -176,6 +181,7 @@ def interrupt_handler(tf):
 
 
 def trap_dispatch(tf):
+    """Interrupts to interrupt_handler, exceptions to exception_handler."""
     if tf.cause & INTERRUPT_BIT:
         interrupt_handler(tf)
     else:
