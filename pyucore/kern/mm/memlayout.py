@@ -75,20 +75,25 @@ def page_ref_dec(page):
 
 
 def SetPageReserved(page):
+    """Marks page as not managed by the allocator (kernel image, firmware)."""
     page.flags |= 1 << PG_reserved
 
 
 def PageReserved(page):
+    """True iff page is not managed by the allocator."""
     return bool(page.flags & (1 << PG_reserved))
 
 
 def SetPageProperty(page):
+    """Marks page as the head of a free block of page.property pages."""
     page.flags |= 1 << PG_property
 
 
 def ClearPageProperty(page):
+    """page no longer heads a free block."""
     page.flags &= ~(1 << PG_property)
 
 
 def PageProperty(page):
+    """True iff page heads a free block."""
     return bool(page.flags & (1 << PG_property))

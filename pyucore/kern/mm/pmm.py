@@ -78,6 +78,7 @@ def alloc_pages(n):
 
 
 def alloc_page():
+    """One free page (ref 0), or None when memory is exhausted."""
     return alloc_pages(1)
 
 
@@ -90,6 +91,7 @@ def free_pages(base, n):
 
 
 def free_page(page):
+    """Gives back one page."""
     free_pages(page, 1)
 
 
@@ -99,6 +101,7 @@ def nr_free_pages():
 
 
 def init_memmap(base, n):
+    """Hands the n pages from base to the allocator as free memory."""
     pmm_manager.init_memmap(base, n)
 
 
@@ -143,6 +146,7 @@ def setup_boot_pgdir(pa):
 
 
 def _is_leaf(pte):
+    """True iff a valid PTE maps memory (has R, W or X) rather than pointing to the next table."""
     return pte & (PTE_R | PTE_W | PTE_X)
 
 
@@ -266,6 +270,7 @@ def unmap_range(pgdir, start, end):
 
 
 def _table_empty(pa):
+    """True iff the page table at pa has no entry at all."""
     return hw.ram.read(pa, PGSIZE) == _zero_page
 
 
@@ -367,6 +372,7 @@ def check_alloc_page():
 
 
 def _pte_at(pgdir, la):
+    """The PTE of la in pgdir, or 0 when its tables are absent."""
     ptep = get_pte(pgdir, la, False)
     return 0 if ptep is None else hw.ram.read_u64(ptep)
 
