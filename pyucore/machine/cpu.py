@@ -17,7 +17,7 @@ from . import alu
 from .decode import decode
 from .mmu import MASK64, MachineTrap
 from .riscv import (ACCESS_FETCH, ACCESS_LOAD, ACCESS_STORE, CAUSE_MISALIGNED_FETCH, CAUSE_MISALIGNED_LOAD,
-                    PGSHIFT, PGSIZE)
+                    CAUSE_MISALIGNED_STORE, PGSHIFT, PGSIZE, store_amo_cause)
 from .translate import CSR_READ_EXIT, DEFAULT_NAMES, TERMINATORS, BlockSource, RegionSource, successors
 
 STOP_BUDGET = -1
@@ -322,19 +322,15 @@ class CPU:
             raise BlockExit(pc + length, done + 1, -1)
 
     def _atomic(self, op, va, src, pc, done):
-        """Executes LR/SC/AMO op at va; returns the rd value. Misaligned -> cause 4 (as unicorn)."""
+        """Executes LR/SC/AMO op at va; returns the rd value, or raises the BlockExit of its trap."""
         name, width = op.split(".")
         size = 4 if width == "w" else 8
-        if va & (size - 1):
-            raise self._trap(MachineTrap(CAUSE_MISALIGNED_LOAD, va), pc, done)
         if name == "sc" and (self.reservation is None or self.reservation[0] != va):
+            # QEMU checks the reservation before touching memory; unicorn cannot be made to trap here
             self.reservation = None
             return 1
         try:
-            # QEMU's single-threaded AMOs load first, then store: a load fault wins over a store fault
-            pa = self.mmu.translate(va, ACCESS_LOAD)
-            if name != "lr":
-                self.mmu.translate(va, ACCESS_STORE)
+            pa = self._atomic_address(va, size, name == "lr")
         except MachineTrap as trap:
             raise self._trap(trap, pc, done) from None
         old = _signed(self._read_pieces([(pa, size)]), size)
@@ -345,6 +341,25 @@ class CPU:
             return self._store_conditional(pa, size, src)
         self._write_pieces([(pa, size)], self._amo_result(name, old, src, size) & ((1 << (8 * size)) - 1))
         return old & MASK64
+
+    def _atomic_address(self, va, size, is_lr):
+        """Returns the physical address of an LR (is_lr) or SC/AMO of size bytes at va, or raises its
+        MachineTrap: LR is a load (4, 13, 5), SC and the AMOs store/AMO accesses (6, 15, 7)."""
+        if va & (size - 1):
+            raise MachineTrap(CAUSE_MISALIGNED_LOAD if is_lr else CAUSE_MISALIGNED_STORE, va)
+        try:
+            # the read translation first, as QEMU's single-threaded AMO (a load, then a store) does: it may
+            # set A on a page the store then faults on, which the spec allows ("Updates of the A bit may be
+            # performed as a result of speculation, even if the associated memory access ultimately is
+            # not performed architecturally", privileged spec, Svadu / Sv39 A and D bits)
+            pa = self.mmu.translate(va, ACCESS_LOAD)
+            if not is_lr:
+                self.mmu.translate(va, ACCESS_STORE)
+        except MachineTrap as trap:
+            if is_lr:
+                raise
+            raise MachineTrap(store_amo_cause(trap.cause), va) from None
+        return pa
 
     def _store_conditional(self, pa, size, src):
         """Needs a reservation on pa's address; QEMU's cmpxchg: store src if the low size bytes still

@@ -34,6 +34,16 @@ CAUSE_FETCH_PAGE_FAULT = 12
 CAUSE_LOAD_PAGE_FAULT = 13
 CAUSE_STORE_PAGE_FAULT = 15
 
+# SC and the AMOs are store/AMO accesses (privileged spec, exception codes 6, 7, 15 are "store/AMO"):
+# the store/AMO cause of each kind of load cause
+_STORE_AMO_CAUSES = {CAUSE_MISALIGNED_LOAD: CAUSE_MISALIGNED_STORE, CAUSE_LOAD_ACCESS: CAUSE_STORE_ACCESS,
+                     CAUSE_LOAD_PAGE_FAULT: CAUSE_STORE_PAGE_FAULT}
+
+
+def store_amo_cause(cause):
+    """Returns the store/AMO cause of the same kind as a load cause; any other cause unchanged."""
+    return _STORE_AMO_CAUSES.get(cause, cause)
+
 INTERRUPT_BIT = 1 << 63
 IRQ_S_TIMER = 5
 

@@ -21,7 +21,8 @@ and runs the same RAM and page tables:
   instruction fetch faults. ebreak ends emu_start with UC_ERR_INSN_INVALID at the ebreak itself. tval
   is recomputed as the reference CPU reports it: the instruction bits, the effective address decoded
   from the instruction at epc (for a page-crossing access, the second page base if the first page
-  translates), or the fetch address.
+  translates), or the fetch address. An SC/AMO fault gets the store/AMO cause (6, 7, 15) in place of
+  the load cause QEMU reports for the load half of its load-then-store AMO (4, 5, 13).
 - LR reservation: QEMU drops it on every privilege change, and every run passes through M-mode, so
   each run starts without a reservation: a trap (syscall, fault, timer tick) clears it.
 - Exceptions QEMU does not trap but the reference does (FP instructions) are avoided by keeping
@@ -33,8 +34,7 @@ Known differences (none of them occurs in the lab5 programs):
   csrrs/csrrc on a counter with a zero source value read instead of trapping;
 - QEMU 5 executes a few reserved compressed encodings and C.FLD/C.FSDSP that the reference calls illegal;
 - a store into the translated block currently executing is seen only from the next block on (QEMU's
-  RISC-V self-modifying-code handling is not precise); stores to other blocks are seen at once;
-- the LR reservation is dropped at every run (see above); the reference CPU keeps it across traps.
+  RISC-V self-modifying-code handling is not precise); stores to other blocks are seen at once.
 """
 
 import ctypes
@@ -53,7 +53,8 @@ from .ram import RAM
 from .riscv import (ACCESS_FETCH, ACCESS_LOAD, ACCESS_STORE, CAUSE_BREAKPOINT, CAUSE_MISALIGNED_FETCH, CAUSE_FETCH_ACCESS,
                     CAUSE_FETCH_PAGE_FAULT, CAUSE_ILLEGAL_INSTRUCTION, CAUSE_LOAD_ACCESS,
                     CAUSE_MISALIGNED_LOAD, CAUSE_MISALIGNED_STORE, CAUSE_STORE_ACCESS, PGSHIFT, PGSIZE,
-                    RAM_SIZE)
+                    RAM_SIZE, store_amo_cause)
+from .translate import ATOMICS
 
 # pc given to emu_start as the stop address: non-canonical under Sv39, so user code can only reach it
 # through a jump that the reference CPU reports as an instruction page fault
@@ -257,7 +258,7 @@ class UnicornCPU:
         elif cause in _NO_TVAL_CAUSES:
             self.tval = 0
         else:
-            self.tval = self._data_address(cause, epc)
+            cause, self.tval = self._data_fault(cause, epc)
         return cause
 
     def _fetch_fault_address(self, epc):
@@ -283,19 +284,24 @@ class UnicornCPU:
         pa = self.mmu.translate(va & MASK64, ACCESS_FETCH)
         return self.ram.read_u16(pa)
 
-    def _data_address(self, cause, epc):
-        """Returns the tval of a load/store/AMO fault at epc: the effective address, or for an access
-        crossing into a second page when the first page translates, that second page's base."""
+    def _data_fault(self, cause, epc):
+        """Returns (cause, tval) of unicorn's load/store/AMO fault at epc as the reference reports them.
+
+        An SC/AMO gets the store/AMO cause (QEMU runs it as a load then a store and reports the load's
+        cause); tval is the effective address, or for an access crossing into a second page when the
+        first page translates, that second page's base."""
         insn = decode(self._fetch(epc))
         va = (self.regs[insn.rs1] + insn.imm) & MASK64
-        size = _SIZES.get(insn.op)
-        if cause in _MISALIGNED_CAUSES or size is None or (va & (PGSIZE - 1)) + size <= PGSIZE:
-            return va
+        if insn.op in ATOMICS:
+            return (cause if insn.op.startswith("lr") else store_amo_cause(cause)), va
+        size = _SIZES[insn.op]
+        if cause in _MISALIGNED_CAUSES or (va & (PGSIZE - 1)) + size <= PGSIZE:
+            return cause, va
         try:
             self.mmu.translate(va, ACCESS_STORE if insn.op in _STORES else ACCESS_LOAD)
         except MachineTrap:
-            return va
-        return (va + PGSIZE) & ~(PGSIZE - 1) & MASK64
+            return cause, va
+        return cause, (va + PGSIZE) & ~(PGSIZE - 1) & MASK64
 
 
 def _runs(pages):
