@@ -1,9 +1,15 @@
-"""Physical RAM: one bytearray at RAM_BASE, with typed views for the CPU's fast paths.
+"""Physical RAM: one anonymous mmap at RAM_BASE, with typed views for the CPU's fast paths.
 
+`data` is an anonymous `mmap.mmap(-1, size)`: the OS hands out zeroed pages on first touch, so a 128 MiB
+machine costs nothing to create (a bytearray would be zeroed up front, ~70 ms per boot), and the memory
+goes back to the OS when the RAM object and its views are garbage-collected (no close() needed). It
+supports slicing, memoryview casts, struct pack_into/unpack_from and ctypes from_buffer like a bytearray.
 `data` is never resized or replaced (a unicorn backend maps its address, and the views below pin it).
 The RAM also keeps the set of physical pages that hold translated code: every write through the helpers
 of this class to such a page calls `code_listener(page_number)` so the CPU drops the stale translations.
 """
+
+import mmap
 
 from .riscv import PGSHIFT, PGSIZE, RAM_BASE, RAM_SIZE
 
@@ -18,7 +24,7 @@ class RAM:
         self.base = RAM_BASE
         self.size = size
         self.end = RAM_BASE + size
-        self.data = bytearray(size)
+        self.data = mmap.mmap(-1, size)
         view = memoryview(self.data)
         # unsigned and signed views; index = (pa - RAM_BASE) // width
         self.u64, self.u32, self.u16 = view.cast("Q"), view.cast("I"), view.cast("H")
