@@ -6,6 +6,11 @@ from pyucore.kern.debug.panic import KernelPanic
 from pyucore.kern.libs.sbi import Shutdown
 
 EXIT_HALT, EXIT_PANIC, EXIT_LIMIT, EXIT_DEADLOCK = 0, 1, 3, 4
+MIN_FREE_RAM = 1 << 20      # what a machine must keep free after the kernel image to run anything
+
+
+class BootError(ValueError):
+    """A request boot() cannot run: a bad option, or a program too big for the machine."""
 
 
 @dataclass
@@ -72,12 +77,13 @@ def _detach_caller_hooks():
 def boot(program=None, elf=None, name=None, cow=True, tick_insns=10000, tick_num=100, max_insns=None,
          quiet_boot=False, cpu="python", ram_mib=128, console=None, trace=None, verbose=False,
          pgdir_at_exit=False, on_event=None):
-    """Boots pyucore running one program (a built-in name, or ELF bytes called name) to the end.
+    """Boots pyucore running one program (a built-in name, or ELF bytes called name; with neither, the
+    built-in `exit`, as ucore does without TEST) to the end.
     trace: a path for the Chrome trace of the run; verbose: show events on stderr as they happen (True,
     or categories such as "procs,sched"); pgdir_at_exit: print each process's page table as it exits;
     on_event: a function called with each kernel event as it happens.
     Returns a BootResult; exit_status 0 = clean halt, 1 = kernel panic, 3 = instruction limit,
-    4 = deadlock. Raises BuildError for an unknown program, ValueError for bad options or a program
+    4 = deadlock. Raises BuildError for an unknown program, BootError for bad options or a program
     too big for the RAM,
     OSError when the trace cannot be written."""
     from pyucore.kern.debug import events as kevents
@@ -86,13 +92,16 @@ def boot(program=None, elf=None, name=None, cow=True, tick_insns=10000, tick_num
     from pyucore.kern.trap.trap import InstructionLimit
     from pyucore.machine import Machine
     if tick_insns <= 0 or tick_num <= 0:
-        raise ValueError("tick_insns and tick_num must be positive")
+        raise BootError("tick_insns and tick_num must be positive")
     if ram_mib < 4 or ram_mib > 1024:
-        raise ValueError("ram_mib must be between 4 and 1024")
+        raise BootError("ram_mib must be between 4 and 1024")
     if cpu not in ("python", "unicorn"):
-        raise ValueError("unknown cpu backend %r (available: python, unicorn)" % cpu)
+        raise BootError("unknown cpu backend %r (available: python, unicorn)" % cpu)
     listener = _event_listener(verbose, on_event)
     name, image = _program_image(program, elf, name)
+    if len(image) + MIN_FREE_RAM > (ram_mib << 20) - (2 << 20):
+        raise BootError("the program's image (%d bytes) does not fit in a RAM of %d MiB"
+                        % (len(image), ram_mib))
     if cpu == "unicorn":
         from pyucore.machine.unicorn_cpu import UnicornMachine as Machine
     machine = Machine(ram_size=ram_mib << 20)

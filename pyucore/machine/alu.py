@@ -36,11 +36,6 @@ def mulhsu(a, b):
     return ((signed64(a) * b) >> 64) & M64
 
 
-def mulhu(a, b):
-    """Returns the high 64 bits of unsigned a * unsigned b."""
-    return (a * b) >> 64
-
-
 def div(a, b):
     """Signed division: b = 0 gives all ones, INT64_MIN / -1 gives INT64_MIN."""
     if b == 0:

@@ -14,7 +14,7 @@ page is freed (`invalidate_page`), and the pc -> block map is dropped on every T
 """
 
 from . import alu
-from .decode import decode
+from .decode import decode, sext
 from .mmu import MASK64, MachineTrap
 from .riscv import (ACCESS_FETCH, ACCESS_LOAD, ACCESS_STORE, CAUSE_MISALIGNED_FETCH, CAUSE_MISALIGNED_LOAD,
                     CAUSE_MISALIGNED_STORE, PGSHIFT, PGSIZE, store_amo_cause)
@@ -37,10 +37,6 @@ _AMO_OPS = {
 }
 
 
-def _signed(value, size):
-    """Returns the size-byte unsigned value read as signed."""
-    sign = 1 << (8 * size - 1)
-    return (value & (sign - 1)) - (value & sign)
 
 
 class CPU:
@@ -309,7 +305,7 @@ class CPU:
             value = self._read_pieces(self._pieces(va, size, ACCESS_LOAD))
         except MachineTrap as trap:
             raise self._trap(trap, pc, done) from None
-        return _signed(value, size) & MASK64 if signed else value
+        return sext(value, 8 * size) & MASK64 if signed else value
 
     def _store_slow(self, va, value, size, pc, done, length):
         """Stores size bytes at va (any alignment); ends the block after it if it overwrote code."""
@@ -333,7 +329,7 @@ class CPU:
             pa = self._atomic_address(va, size, name == "lr")
         except MachineTrap as trap:
             raise self._trap(trap, pc, done) from None
-        old = _signed(self._read_pieces([(pa, size)]), size)
+        old = sext(self._read_pieces([(pa, size)]), 8 * size)
         if name == "lr":
             self.reservation = (va, old & MASK64)
             return old & MASK64
@@ -370,7 +366,7 @@ class CPU:
         old = self._read_pieces([(pa, size)])
         if old == reserved & mask:
             self._write_pieces([(pa, size)], src & mask)
-        return 0 if _signed(old, size) & MASK64 == reserved else 1
+        return 0 if sext(old, 8 * size) & MASK64 == reserved else 1
 
     @staticmethod
     def _amo_result(name, old, src, size):
@@ -380,5 +376,5 @@ class CPU:
             a, b = old & mask, src & mask
             return min(a, b) if name == "amominu" else max(a, b)
         if name in ("amomin", "amomax"):
-            src = _signed(src & ((1 << (8 * size)) - 1), size)
+            src = sext(src & ((1 << (8 * size)) - 1), 8 * size)
         return _AMO_OPS[name](old, src)

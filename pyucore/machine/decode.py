@@ -34,11 +34,6 @@ def sext(value, bits):
     return (value & (sign - 1)) - (value & sign)
 
 
-def insn_length(low_half):
-    """Needs the first 16 bits of an instruction; returns its length in bytes (2 or 4)."""
-    return 4 if low_half & 3 == 3 else 2
-
-
 def decode(word):
     """Needs the instruction bits (16 or 32 significant); returns an Insn, op "illegal" if invalid."""
     if word & 3 != 3:

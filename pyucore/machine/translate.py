@@ -131,10 +131,12 @@ def _unmasked(op, a, b, imm, bits):
 _FIXED_BITS = {"lbu": 8, "lhu": 16, "lwu": 32, "slt": 1, "sltu": 1, "slti": 1, "sltiu": 1}
 
 
-def _result_bits(insn, bits):
-    """Returns an upper bound on the bit length of the value insn writes to rd (64 if unknown)."""
+def _result_bits(insn, bits, pc):
+    """Returns an upper bound on the bit length of the value insn (at pc) writes to rd (64 if unknown)."""
     op, a, b, imm = insn.op, insn.rs1, insn.rs2, insn.imm
-    if op in ("lui", "auipc") or (op == "addi" and a == 0):
+    if op == "auipc":
+        return ((pc + imm) & 0xFFFFFFFFFFFFFFFF).bit_length()
+    if op == "lui" or (op == "addi" and a == 0):
         return 64 if imm < 0 else imm.bit_length()
     if op == "andi":
         return imm.bit_length() if imm >= 0 else bits(a)
@@ -289,7 +291,7 @@ class BlockSource:
             expr = _alu_reg(op, _reg(insn.rs1), _reg(insn.rs2))
             if expr is None:
                 expr = _alu_imm(op, _reg(insn.rs1), insn.imm, pc)
-            self.bits[insn.rd] = _result_bits(insn, self._bits_of_reg)
+            self.bits[insn.rd] = _result_bits(insn, self._bits_of_reg, pc)
         return [f"x{insn.rd} = {expr}"] if insn.rd else []
 
     def _bits_of_reg(self, r):
@@ -313,7 +315,7 @@ class BlockSource:
     def _load(self, insn, pc, j):
         """Returns the lines of a load: inline fast path, slow path on a TLB miss or misalignment."""
         view, shift, signed = _LOADS[insn.op]
-        self.bits[insn.rd] = _result_bits(insn, self._bits_of_reg)
+        self.bits[insn.rd] = _result_bits(insn, self._bits_of_reg, pc)
         lines, v = self._address(insn)
         index = f"({v} - LT[{v} & {_KEY[shift]}]) >> {shift}" if shift else f"{v} - LT[{v} & {_KEY[0]}]"
         value = f"{view}[{index}]" + (f" & {M}" if signed else "")
@@ -391,6 +393,11 @@ class RegionSource(BlockSource):
         pc, insn = insns[-1]
         if insn.op in _TRAP_EXITS:
             return lines + [body + line for line in self._trap_exit(insn, pc, n - 1)]
+        if insn.op in ATOMICS:
+            # an atomic may rewrite code of this very region: leave it, so what follows is looked up anew
+            call = f"AMO({insn.op!r}, {_reg(insn.rs1)}, {_reg(insn.rs2)}, {pc:#x}, {self.done(n - 1)})"
+            lines.append(body + (f"x{insn.rd} = {call}" if insn.rd else call))
+            return lines + self._exit(body, hex(pc + insn.length), f"done + {n}")
         lines += [body + line for line in self._next_pc(insn, pc, n - 1)]
         return lines + [f"{body}done += {n}", f"{body}continue"]
 
@@ -406,7 +413,4 @@ class RegionSource(BlockSource):
             return link + [f"pc = {pc + insn.imm:#x}"]
         if op == "jalr":
             return [f"pc = ({a} + {insn.imm}) & 0xFFFFFFFFFFFFFFFE"] + link
-        if op in ATOMICS:
-            call = f"AMO({op!r}, {a}, {_reg(insn.rs2)}, {pc:#x}, {self.done(j)})"
-            return [f"x{insn.rd} = {call}" if insn.rd else call, f"pc = {nxt:#x}"]
         return self._straight(insn, pc, j) + [f"pc = {nxt:#x}"]

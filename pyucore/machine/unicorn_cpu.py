@@ -2,8 +2,8 @@
 
 `UnicornCPU` has the reference CPU's interface (regs, pc, tval, instret, run(budget), invalidate_page)
 and runs the same RAM and page tables:
-- Memory: the RAM bytearray is mapped into unicorn with mem_map_ptr at RAM_BASE, so the kernel and the
-  CPU share one memory (the bytearray is never resized; a ctypes view keeps it pinned).
+- Memory: the RAM's anonymous mmap is mapped into unicorn with mem_map_ptr at RAM_BASE, so the kernel
+  and the CPU share one memory (it is never resized; a ctypes view keeps it pinned).
 - Page tables: QEMU walks the kernel's Sv39 tables itself (privilege U, satp copied from `mmu.satp`
   before a run) and sets A on the first access, D on the first store, as the reference MMU does.
 - TLB: any `mmu.flush()` (also every satp write) empties QEMU's whole TLB before the next run (unicorn

@@ -2,12 +2,11 @@
 
 Exit status: what the kernel reports for `run` (0 for a clean halt), the grader's for `grade`
 (0 at 130/130, else 1), 2 for a problem with the request (unknown program, missing file, compile
-error, an option this build does not have yet), 130 after Ctrl-C, 70 for a bug in pyucore itself.
+error, a bad option value, a program too big for the RAM), 130 after Ctrl-C, 70 for a bug in pyucore
+itself.
 """
 
 import argparse
-import importlib
-import inspect
 import os
 import sys
 from pathlib import Path
@@ -16,23 +15,6 @@ EXIT_USAGE = 2
 EXIT_INTERNAL = 70  # sysexits' EX_SOFTWARE
 EXIT_INTERRUPTED = 130
 ELF_MAGIC = b"\x7fELF"
-
-# boot() keyword -> the command-line option (or input) that asks for it, for "not available" messages.
-_BOOT_OPTIONS = {
-    "max_insns": "--max-insns",
-    "tick_insns": "--tick-insns",
-    "tick_num": "--tick-num",
-    "quiet_boot": "--quiet-boot",
-    "cow": "--no-cow",
-    "cpu": "--cpu",
-    "ram_mib": "--ram-mib",
-    "trace": "--trace",
-    "verbose": "--verbose",
-    "pgdir_at_exit": "--pgdir-at-exit",
-    "name": "running a .c or .elf file",
-    "console": "live console output",
-}
-
 
 class UsageError(Exception):
     """A problem with what the user asked for: shown as one message, exit status 2, no traceback."""
@@ -128,15 +110,14 @@ def cmd_run(args) -> int:
     if args.trace is not None and not Path(args.trace).resolve().parent.is_dir():
         raise UsageError(f"{args.trace}: cannot write the trace: no such directory")
     kwargs = {**resolve_program(args.program), **boot_options(args), "console": LiveConsole(sys.stdout)}
-    boot = load_boot()
-    check_boot_accepts(boot, kwargs)
+    boot, boot_error = load_boot()
     try:
         result = boot(**kwargs)
     except OSError as exc:
         if args.trace is None or exc.filename != args.trace:
             raise
         raise UsageError(f"{args.trace}: cannot write the trace: {exc.strerror or exc}") from None
-    except ValueError as exc:
+    except boot_error as exc:
         raise UsageError(str(exc)) from None
     sys.stdout.flush()
     if args.stats:
@@ -149,15 +130,9 @@ def cmd_run(args) -> int:
 
 
 def load_boot():
-    """Returns pyucore.api.boot, imported only when a program is run; raises UsageError while this
-    checkout has no kernel API yet."""
-    try:
-        api = importlib.import_module("pyucore.api")
-    except ModuleNotFoundError as exc:
-        if exc.name != "pyucore.api":
-            raise
-        raise UsageError("running programs is not available yet in this version of pyucore") from None
-    return api.boot
+    """Returns (pyucore.api.boot, pyucore.api.BootError), imported only when a program is run."""
+    from pyucore import api
+    return api.boot, api.BootError
 
 
 def resolve_program(program: str) -> dict:
@@ -234,16 +209,6 @@ def _show_categories(text):
     except ValueError as exc:
         raise UsageError(f"--show: {exc}") from None
     return text
-
-
-def check_boot_accepts(boot, kwargs: dict) -> None:
-    """Raises UsageError naming the option when boot() has no parameter for one of kwargs."""
-    parameters = inspect.signature(boot).parameters
-    if any(p.kind is inspect.Parameter.VAR_KEYWORD for p in parameters.values()):
-        return
-    for key in kwargs:
-        if key not in parameters:
-            raise UsageError(f"{_BOOT_OPTIONS.get(key, key)} is not available yet in this version of pyucore")
 
 
 class LiveConsole:

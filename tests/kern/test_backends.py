@@ -6,24 +6,15 @@ import pathlib
 import pytest
 
 from pyucore.api import boot
-from pyucore.kern.process import proc
 from pyucore.user.build import build_c, program_names
 
 PROGRAMS = pathlib.Path(__file__).parent / "backend_programs"
 
 
-def fresh_boot(**options):
-    """boot(**options) from the same kernel state every time: the boot self-check's page-fault event
-    reports the pid of whichever process was current when the previous boot ended (kernel state kept
-    across boots), so that is cleared first."""
-    proc.current = None
-    return boot(**options)
-
-
 def assert_same_on_both_backends(**options):
     """Boots with options on the python and the unicorn CPU; the results must be identical."""
-    ref = fresh_boot(cpu="python", **options)
-    fast = fresh_boot(cpu="unicorn", **options)
+    ref = boot(cpu="python", **options)
+    fast = boot(cpu="unicorn", **options)
     assert fast.console == ref.console
     assert fast.events == ref.events
     assert (fast.exit_status, fast.halt_reason) == (ref.exit_status, ref.halt_reason)

@@ -539,3 +539,33 @@ def test_random_bytes_as_code_only_ever_trap_or_stop_never_raise(seed):
             assert result == STOP_BUDGET or 0 <= result <= 15
             if result != STOP_BUDGET:
                 env.cpu.pc += 2  # skip the trapping instruction, as a forgiving kernel might
+
+
+def test_shifting_an_auipc_result_wraps_at_64_bits():
+    code = asm.words(asm.auipc(5, 0), asm.shift("slli", 6, 5, 50), asm.shift("srli", 7, 6, 60),
+                     asm.reg("mul", 8, 5, 5), asm.shift("slli", 9, 8, 40), asm.ECALL)
+    env = Env(code)
+    assert env.run() == 8
+    r = env.cpu.regs
+    assert r[5] == CODE_VA
+    assert r[6] == (CODE_VA << 50) & M64 and r[7] == r[6] >> 60
+    assert r[9] == (CODE_VA * CODE_VA << 40) & M64
+    assert all(0 <= value <= M64 for value in r)
+
+
+def test_an_atomic_that_rewrites_a_later_instruction_of_its_loop_runs_the_new_instruction():
+    a0, a1, a2, a3, a4 = 10, 11, 12, 13, 14
+    code = asm.words(
+        asm.imm("addi", a0, 0, 3),
+        asm.imm("andi", a3, a0, 1),          # loop: a branch inside makes it a region
+        asm.branch("beq", a3, 0, 8),
+        asm.jal(0, 4),
+        asm.amo("amoswap", "w", 0, a2, a1),  # patches the addi below
+        asm.imm("addi", a0, a0, -1),
+        asm.imm("addi", a4, a4, 1),
+        asm.branch("bne", a0, 0, -24),
+        asm.ECALL)
+    env = Env(code, writable_code=True)
+    env.cpu.regs[a1], env.cpu.regs[a2] = asm.imm("addi", a4, a4, 100), CODE_VA + 0x18
+    assert env.run(100000) == 8
+    assert env.cpu.regs[a4] == 300

@@ -1,9 +1,12 @@
+import inspect
 import subprocess
 import sys
 from dataclasses import dataclass, field
 
 import pytest
 
+from pyucore import api
+from pyucore.api import BootError
 from pyucore.tools import cli
 from pyucore.user import build
 
@@ -27,9 +30,11 @@ class FakeKernel:
         self.result = FakeResult(exit_status=exit_status, halt_reason=halt_reason, stats=stats or {})
         self.raises = raises
 
-    def boot(self, program=None, elf=None, name=None, cow=True, tick_insns=10000, tick_num=100, max_insns=None,
-             quiet_boot=False, cpu="python", ram_mib=128, console=None, trace=None, verbose=False):
-        self.calls.append({key: value for key, value in locals().items() if key != "self"})
+    def boot(self, **kwargs):
+        bound = inspect.signature(api.boot).bind(**kwargs)   # only keywords the real boot() takes
+        bound.apply_defaults()
+        self.calls.append(dict(bound.arguments))
+        console = bound.arguments["console"]
         if self.raises is not None:
             raise self.raises
         console.write("hello pass.\n")
@@ -40,7 +45,7 @@ class FakeKernel:
 @pytest.fixture
 def kernel(monkeypatch):
     fake = FakeKernel()
-    monkeypatch.setattr(cli, "load_boot", lambda: fake.boot)
+    monkeypatch.setattr(cli, "load_boot", lambda: (fake.boot, BootError))
     return fake
 
 
@@ -217,45 +222,16 @@ def test_run_of_a_c_file_that_does_not_compile_shows_the_compiler_output(kernel,
     assert kernel.calls == []
 
 
-def test_run_option_that_boot_does_not_take_yet_is_reported_as_not_available(monkeypatch, capsys):
-    def old_boot(program=None, elf=None, console=None):
-        raise AssertionError("must not be called")
-
-    monkeypatch.setattr(cli, "load_boot", lambda: old_boot)
-    assert_clean_error(capsys, cli.main(["run", "hello", "--trace", "t.json"]), 2,
-                       "--trace is not available yet")
-
-
-def test_boot_that_takes_any_keyword_accepts_every_option(monkeypatch):
-    calls = []
-
-    def flexible_boot(**kwargs):
-        calls.append(kwargs)
-        return FakeResult()
-
-    monkeypatch.setattr(cli, "load_boot", lambda: flexible_boot)
-    assert cli.main(["run", "hello", "--verbose"]) == 0
-    assert calls[0]["verbose"] is True
-
-
-def test_run_without_the_kernel_api_says_it_is_not_available(monkeypatch, capsys):
-    def missing(name):
-        raise ModuleNotFoundError(f"No module named {name!r}", name=name)
-
-    monkeypatch.setattr(cli.importlib, "import_module", missing)
-    assert_clean_error(capsys, cli.main(["run", "hello"]), 2, "not available yet")
-
-
 def test_keyboard_interrupt_ends_quietly_with_130(monkeypatch, capsys):
     fake = FakeKernel(raises=KeyboardInterrupt())
-    monkeypatch.setattr(cli, "load_boot", lambda: fake.boot)
+    monkeypatch.setattr(cli, "load_boot", lambda: (fake.boot, BootError))
     assert cli.main(["run", "hello"]) == 130
     assert capsys.readouterr().err == ""
 
 
 def test_internal_error_prints_a_short_message_without_traceback(monkeypatch, capsys):
     fake = FakeKernel(raises=RuntimeError("scheduler lost the current process"))
-    monkeypatch.setattr(cli, "load_boot", lambda: fake.boot)
+    monkeypatch.setattr(cli, "load_boot", lambda: (fake.boot, BootError))
     monkeypatch.delenv("PYUCORE_DEBUG", raising=False)
     status = cli.main(["run", "hello"])
     err = capsys.readouterr().err
@@ -266,7 +242,7 @@ def test_internal_error_prints_a_short_message_without_traceback(monkeypatch, ca
 
 def test_internal_error_raises_with_pyucore_debug(monkeypatch):
     fake = FakeKernel(raises=RuntimeError("boom"))
-    monkeypatch.setattr(cli, "load_boot", lambda: fake.boot)
+    monkeypatch.setattr(cli, "load_boot", lambda: (fake.boot, BootError))
     monkeypatch.setenv("PYUCORE_DEBUG", "1")
     with pytest.raises(RuntimeError, match="boom"):
         cli.main(["run", "hello"])
@@ -327,3 +303,17 @@ def test_python_dash_m_pyucore_runs_the_cli():
     done = subprocess.run([sys.executable, "-m", "pyucore", "list"], capture_output=True, text=True, timeout=60)
     assert done.returncode == 0
     assert done.stdout.split()[0] in build.program_names()
+
+
+def test_run_with_a_ram_too_small_for_boot_is_a_clean_usage_error(capsys):
+    assert_clean_error(capsys, cli.main(["run", "hello", "--ram-mib", "2"]), 2,
+                       "ram_mib must be between 4 and 1024")
+
+
+def test_an_internal_value_error_is_reported_as_a_bug_not_a_usage_error(monkeypatch, capsys):
+    def broken_boot(**kwargs):
+        raise ValueError("physical range outside RAM")
+    monkeypatch.setattr(cli, "load_boot", lambda: (broken_boot, BootError))
+    status = cli.main(["run", "hello"])
+    err = capsys.readouterr().err
+    assert status == 70 and "internal error" in err

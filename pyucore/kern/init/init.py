@@ -24,16 +24,13 @@ class Deadlock(Exception):
 
 def load_kernel_image(name, elf):
     """Writes the kernel image; returns (boot_pgdir, bootstack, (name_kva, binary_kva, size), end).
-    Raises ValueError when the program does not fit in RAM with room to run."""
+    Needs the image to fit in RAM (boot() checks)."""
     ram = hw.ram
     boot_pgdir = KERNEL_BEGIN_PADDR
     bootstack = boot_pgdir + PGSIZE
     name_pa = bootstack + KSTACKSIZE
     name_bytes = name.encode("latin-1", errors="replace") + b"\0"
     binary_pa = ROUNDUP(name_pa + len(name_bytes), PGSIZE)
-    if binary_pa + len(elf) > ram.base + ram.size - KSTACKSIZE * 4:
-        raise ValueError("the program's image (%d bytes) does not fit in a RAM of %d MiB"
-                         % (len(elf), ram.size >> 20))
     ram.write(name_pa, name_bytes)
     ram.write(binary_pa, elf)
     pmm.setup_boot_pgdir(boot_pgdir)

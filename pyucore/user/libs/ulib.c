@@ -44,7 +44,7 @@ getpid(void) {
     return sys_getpid();
 }
 
-/* lab5's kernel makes this a no-op that returns 0 */
+/* ucore's lab5 kernel makes this a no-op; pyucore's prints the caller's page table */
 void
 print_pgdir(void) {
     sys_pgdir();
