@@ -231,9 +231,25 @@ def gen_loop(r, p):
     p.inside_loop = False
 
 
+def gen_upper_chain(r, p):
+    """LUI/AUIPC, then shifts, adds and multiplies of the result: the translator drops 64-bit masks where
+    it believes a value is narrow, so values that grow past 64 bits must still wrap."""
+    rd = r.choice(DEST)
+    p.add(asm.lui(rd, r.getrandbits(20)) if r.random() < 0.5 else asm.auipc(rd, r.getrandbits(20)))
+    for _ in range(r.randrange(1, 4)):
+        src, kind = rd, r.randrange(3)
+        rd = r.choice(DEST)
+        if kind == 0:
+            p.add(asm.shift("slli", rd, src, r.randrange(64)))
+        elif kind == 1:
+            p.add(asm.reg(r.choice(["add", "mul"]), rd, src, r.choice([src, r.randrange(32)])))
+        else:
+            p.add(asm.imm("addi", rd, src, r.randrange(1, 2048)))
+
+
 GENERATORS = {"alu": gen_alu, "muldiv": gen_muldiv, "control": gen_control, "memory": gen_memory,
               "atomic": gen_atomic, "compressed": gen_compressed, "loop": gen_loop,
-              "misaligned atomic": gen_misaligned_atomic}
+              "upper chain": gen_upper_chain, "misaligned atomic": gen_misaligned_atomic}
 # every generator whose instructions never trap (a misaligned atomic ends most programs early)
 NON_TRAPPING = [name for name in GENERATORS if name != "misaligned atomic"]
 
@@ -326,6 +342,11 @@ def check_sequences(pair, seed, kinds, count=100, length=25):
 @pytest.mark.parametrize("seed", range(8))
 def test_random_alu_immediate_shift_and_upper_sequences_match_unicorn(pair, seed):
     check_sequences(pair, 1000 + seed, ["alu"])
+
+
+@pytest.mark.parametrize("seed", range(4))
+def test_random_upper_immediates_shifted_added_and_multiplied_wrap_like_unicorn(pair, seed):
+    check_sequences(pair, 9000 + seed, ["upper chain"])
 
 
 @pytest.mark.parametrize("seed", range(8))
