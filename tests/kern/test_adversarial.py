@@ -57,7 +57,7 @@ def test_odd_syscall_arguments_get_answers_and_init_cannot_be_killed(run_c):
     assert "kill init -> -3" in lines and "kill idle -> -3" in lines and "kill nobody -> -3" in lines
     assert "getpid with high bits in a0 -> 2" in lines
     assert "wait for myself -> -2" in lines and "wait with no children -> -2" in lines
-    assert "\xff" in result.console
+    assert "\\xff\n" in result.console
     assert "oddcalls pass." in lines and "init check memory pass." in lines
 
 
@@ -87,3 +87,26 @@ def test_a_program_name_outside_latin1_still_boots():
     from pyucore.user.build import build_program
     result = boot(elf=build_program("hello"), name="程序", quiet_boot=True)
     assert result.exit_status == 0 and "hello pass." in result.console
+
+
+def test_a_fault_that_never_gets_served_for_good_kills_the_process_instead_of_hanging(monkeypatch):
+    from pyucore.api import boot
+    from pyucore.kern.mm import vmm
+    from pyucore.kern.trap import trap
+    real = vmm.do_pgfault
+    monkeypatch.setattr(vmm, "do_pgfault",
+                        lambda mm, cause, addr: 0 if addr == 0 and mm is not vmm.check_mm_struct
+                        else real(mm, cause, addr))
+    result = boot(program="faultread", quiet_boot=True)
+    assert result.exit_status == 0, result.halt_reason
+    assert ("pid 2 (faultread) killed: load page fault at 0x0: no progress after %d page faults in a row"
+            % trap.MAX_FAULTS_WITHOUT_PROGRESS) in result.console
+    faults = [e for e in result.events if e["kind"] == "pgfault" and e["pid"] == 2]
+    assert len(faults) == trap.MAX_FAULTS_WITHOUT_PROGRESS + 1
+    assert "init check memory pass." in result.console
+
+
+def test_eager_forks_of_a_big_process_fail_with_out_of_memory_instead_of_thrashing(run_c):
+    result = run_c("oom4", cow=False)
+    assert result.exit_status == 0, result.halt_reason
+    assert "failed -4" in result.console and "init check memory pass." in result.console

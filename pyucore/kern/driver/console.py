@@ -1,40 +1,61 @@
-"""The console (ucore's driver/console.c over the SBI putchar): what the kernel and user programs print."""
+"""The console (ucore's driver/console.c over the SBI putchar): what the kernel and user programs print.
 
-_chunks = []
+The serial line carries bytes: a user program's putc sends one byte, and the bytes of a UTF-8 character
+arrive one syscall at a time. The console keeps the bytes and decodes them as UTF-8 (an invalid byte
+shows as `\\xNN`), so `héllo` printed by a user program reads as `héllo`, as on a terminal.
+"""
+
+import codecs
+
+_out = bytearray()
 _stream = None
+_decoder = None
 _hiding = False
 
 
 def cons_init(stream=None, hide_boot=False):
     """Starts an empty console; text also goes to stream (a text file) if given. With hide_boot, what
     is printed before cons_boot_done() is dropped (the boot self-check lines)."""
-    global _chunks, _stream, _hiding
-    _chunks = []
+    global _out, _stream, _decoder, _hiding
+    _out = bytearray()
     _stream = stream
+    _decoder = codecs.getincrementaldecoder("utf-8")("backslashreplace")
     _hiding = hide_boot
 
 
 def cons_boot_done():
     """Ends the boot part of the console: hidden boot lines are dropped now."""
-    global _chunks, _hiding
+    global _out, _hiding
     if _hiding:
-        _chunks = []
+        _out = bytearray()
         _hiding = False
 
 
-def cons_putc(c):
-    """Prints one character (a str of length 1, or text)."""
-    _chunks.append(c)
+def _emit(data):
+    """Appends bytes to the console and passes what they complete of the text on to the stream."""
+    _out.extend(data)
     if _stream is not None and not _hiding:
-        try:
-            _stream.write(c)
-        except UnicodeEncodeError:
-            # a user program may print any byte; the caller's stream may not take every character
-            _stream.write(c.encode("ascii", "backslashreplace").decode("ascii"))
-        if c == "\n":
-            _stream.flush()
+        text = _decoder.decode(data)
+        if text:
+            try:
+                _stream.write(text)
+            except UnicodeEncodeError:
+                # the caller's stream may not take every character (an ASCII-only terminal)
+                _stream.write(text.encode("ascii", "backslashreplace").decode("ascii"))
+            if "\n" in text:
+                _stream.flush()
+
+
+def cons_putc(text):
+    """Prints the kernel's text."""
+    _emit(text.encode("utf-8"))
+
+
+def cons_putbyte(byte):
+    """Prints one byte (the low 8 bits of byte), as a user program's putc does."""
+    _emit(bytes((byte & 0xFF,)))
 
 
 def cons_text():
-    """Everything printed since cons_init, as one string."""
-    return "".join(_chunks)
+    """Everything printed since cons_init, decoded as UTF-8 (invalid bytes as `\\xNN`)."""
+    return _out.decode("utf-8", "backslashreplace")

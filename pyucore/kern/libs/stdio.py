@@ -1,12 +1,15 @@
 """Kernel console output (ucore's kern/libs/stdio.c): cputchar, cputs, cprintf."""
 
-from pyucore.kern.driver.console import cons_putc
+from pyucore.kern.driver.console import cons_putbyte, cons_putc
 from pyucore.kern.libs.printfmt import vprintfmt
 
 
 def cputchar(c):
-    """Prints one character given as an int (as the putc syscall does) or a 1-char str."""
-    cons_putc(chr(c & 0xFF) if isinstance(c, int) else c)
+    """Prints one character: an int is a byte (as the putc syscall sends it), a str is text."""
+    if isinstance(c, int):
+        cons_putbyte(c)
+    else:
+        cons_putc(c)
 
 
 def cprintf(fmt, *args):

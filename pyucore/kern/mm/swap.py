@@ -201,12 +201,13 @@ def swap_out(mm, n, in_tick):
 
 def swap_reclaim(n):
     """Swaps out up to n pages to make room: from check_mm_struct while a self-check runs, else from
-    current's mm first, then from the other mms in creation order. Returns how many went out."""
+    the other mms in creation order and from current's mm last (taking the running process's own pages
+    first makes it evict the page it needs next, fault after fault). Returns how many went out."""
     if vmm.check_mm_struct is not None:
         return swap_out(vmm.check_mm_struct, n, 0)
     from pyucore.kern.process import proc
-    first = proc.current.mm if proc.current is not None else None
-    order = [mm for mm in _mms.values() if mm is first] + [mm for mm in _mms.values() if mm is not first]
+    last = proc.current.mm if proc.current is not None else None
+    order = [mm for mm in _mms.values() if mm is not last] + [mm for mm in _mms.values() if mm is last]
     done = 0
     for mm in order:
         done += swap_out(mm, n - done, 0)

@@ -78,6 +78,7 @@ class proc_struct:
         self.wait_state = 0
         self.cptr = self.yptr = self.optr = None
         self.kentry = None          # (fn, arg) of a kernel thread
+        self.faults_without_progress = 0    # page faults in a row with no instruction retired (trap.py)
         self.stats = {"insns": 0, "syscalls": 0, "pgfaults": 0, "cow_copies": 0, "peak_pages": 0}
 
     @property
@@ -281,7 +282,8 @@ def do_fork(clone_flags, stack, tf):
         return -E_NO_FREE_PROC
     proc = alloc_proc()
     proc.parent = current
-    set_proc_name(proc, current.name)      # ucore leaves a child unnamed; pyucore's views need names
+    if current.mm is not None:             # ucore leaves a user child unnamed; pyucore's views need names
+        set_proc_name(proc, current.name)
     kassert(current.wait_state == 0, "a waiting process forked")
     if setup_kstack(proc) != 0:
         return -E_NO_MEM

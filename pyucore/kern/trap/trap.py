@@ -24,6 +24,9 @@ from pyucore.machine.riscv import (
 )
 
 TICK_NUM = 100
+# Page faults in a row without one instruction retiring: more than one instruction can need (a fetch
+# and two pages of a misaligned access), so the process's pages are evicting each other for good.
+MAX_FAULTS_WITHOUT_PROGRESS = 32
 
 _MESSAGES = {
     0: "Instruction address misaligned", 1: "Instruction access fault", 2: "Illegal instruction",
@@ -144,6 +147,11 @@ def exception_handler(tf):
         from pyucore.kern.syscall.syscall import syscall
         syscall()
     elif cause in _PAGE_FAULTS:
+        if not trap_in_kernel(tf) and P.current.faults_without_progress > MAX_FAULTS_WITHOUT_PROGRESS:
+            cprintf("%s\n", exception_message(cause))
+            _fatal(tf, "%s at 0x%x: no progress after %d page faults in a row (too little memory: its "
+                   "pages keep evicting each other)" % (_KILL_NAMES[cause], tf.tval,
+                                                        MAX_FAULTS_WITHOUT_PROGRESS))
         ret = pgfault_handler(tf)
         if ret != 0:
             _fatal(tf, "%s at 0x%x" % (_KILL_NAMES[cause], tf.tval))
@@ -225,6 +233,8 @@ def trapret(tf):
         before = cpu.instret
         why = cpu.run(budget)
         proc.stats["insns"] += cpu.instret - before
+        stuck = cpu.instret == before and why in _PAGE_FAULTS
+        proc.faults_without_progress = proc.faults_without_progress + 1 if stuck else 0
         tf.save_regs(cpu.regs)
         tf.epc = cpu.pc
         if why == STOP_BUDGET:
