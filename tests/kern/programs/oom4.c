@@ -1,3 +1,5 @@
+/* A 4 MiB process forks 40 children that each rewrite all of it: with eager copy, RAM and swap run
+ * out and fork must fail cleanly instead of thrashing. */
 #include <ulib.h>
 #include <stdio.h>
 char arr[4<<20];
