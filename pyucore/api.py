@@ -1,5 +1,6 @@
 """The Python API: boot the kernel on a fresh machine, run one program to the end, return what happened."""
 
+import os
 from dataclasses import dataclass, field
 
 from pyucore.kern.debug.panic import KernelPanic
@@ -7,6 +8,8 @@ from pyucore.kern.libs.sbi import Shutdown
 
 EXIT_HALT, EXIT_PANIC, EXIT_LIMIT, EXIT_DEADLOCK = 0, 1, 3, 4
 MIN_FREE_RAM = 1 << 20      # what a machine must keep free after the kernel image to run anything
+RAM_MIB_RANGE = (4, 1024)   # the RAM sizes boot() accepts, in MiB (shared with the CLI's --ram-mib)
+CPU_BACKENDS = ("python", "unicorn")
 
 
 class BootError(ValueError):
@@ -31,6 +34,52 @@ def _program_image(program, elf, name):
     from pyucore.user.build import build_program
     program = program or "exit"
     return program, build_program(program)
+
+
+def _check_request(program, elf, tick_insns, tick_num, max_insns, cpu, ram_mib, console):
+    """Raises BootError unless boot()'s arguments describe a run it can do."""
+    if program is not None and elf is not None:
+        raise BootError("give program (a built-in program's name) or elf (an ELF's bytes), not both")
+    if program is not None and not isinstance(program, str):
+        raise BootError("program must be a built-in program's name, not %s" % type(program).__name__)
+    _check_elf(elf)
+    _check_positive("tick_insns", tick_insns)
+    _check_positive("tick_num", tick_num)
+    if max_insns is not None:
+        _check_positive("max_insns", max_insns)
+    _check_between("ram_mib", ram_mib, *RAM_MIB_RANGE)
+    if cpu not in CPU_BACKENDS:
+        raise BootError("unknown cpu backend %r (available: %s)" % (cpu, ", ".join(CPU_BACKENDS)))
+    if console is not None and not callable(getattr(console, "write", None)):
+        raise BootError("console must be None or an object with a write() method, not %s"
+                        % type(console).__name__)
+
+
+def _check_elf(elf):
+    """Raises BootError unless elf is None or bytes-like (bytes, bytearray, memoryview)."""
+    if isinstance(elf, (str, os.PathLike)):
+        raise BootError("elf must be the ELF's bytes (read the file first)")
+    if elf is not None and not isinstance(elf, (bytes, bytearray, memoryview)):
+        raise BootError("elf must be the ELF's bytes, not %s" % type(elf).__name__)
+
+
+def _as_int(name, value):
+    """value, if it is an int (a bool is not one); raises BootError otherwise."""
+    if not isinstance(value, int) or isinstance(value, bool):
+        raise BootError("%s must be an int, not %s" % (name, type(value).__name__))
+    return value
+
+
+def _check_positive(name, value):
+    """Raises BootError unless value is an int of at least 1."""
+    if _as_int(name, value) < 1:
+        raise BootError("%s must be positive (got %d)" % (name, value))
+
+
+def _check_between(name, value, low, high):
+    """Raises BootError unless value is an int from low to high."""
+    if not low <= _as_int(name, value) <= high:
+        raise BootError("%s must be between %d and %d (got %d)" % (name, low, high, value))
 
 
 def _collect_stats(events):
@@ -77,26 +126,24 @@ def _detach_caller_hooks():
 def boot(program=None, elf=None, name=None, cow=True, tick_insns=10000, tick_num=100, max_insns=None,
          quiet_boot=False, cpu="python", ram_mib=128, console=None, trace=None, verbose=False,
          pgdir_at_exit=False, on_event=None):
-    """Boots pyucore running one program (a built-in name, or ELF bytes called name; with neither, the
-    built-in `exit`, as ucore does without TEST) to the end.
+    """Boots pyucore running one program to the end: program is the name of a built-in program (see
+    pyucore.user.build.program_names(); with neither program nor elf, `exit`, as ucore does without
+    TEST), or elf is an ELF's bytes, run under name. A C file of your own goes through
+    pyucore.user.build.build_c(path), whose result you pass as elf=.
     trace: a path for the Chrome trace of the run; verbose: show events on stderr as they happen (True,
     or categories such as "procs,sched"); pgdir_at_exit: print each process's page table as it exits;
     on_event: a function called with each kernel event as it happens.
+    tick_insns, tick_num: positive ints; max_insns: None or a positive int; ram_mib: an int from 4 to
+    1024; console: None or an object with write(), given the console text as it is printed.
     Returns a BootResult; exit_status 0 = clean halt, 1 = kernel panic, 3 = instruction limit,
-    4 = deadlock. Raises BuildError for an unknown program, BootError for bad options or a program
-    too big for the RAM,
-    OSError when the trace cannot be written."""
+    4 = deadlock. Raises BuildError for an unknown program, BootError for bad arguments or a program
+    too big for the RAM, OSError when the trace cannot be written."""
     from pyucore.kern.debug import events as kevents
     from pyucore.kern.driver.console import cons_text
     from pyucore.kern.init.init import Deadlock, kern_init
     from pyucore.kern.trap.trap import InstructionLimit
     from pyucore.machine import Machine
-    if tick_insns <= 0 or tick_num <= 0:
-        raise BootError("tick_insns and tick_num must be positive")
-    if ram_mib < 4 or ram_mib > 1024:
-        raise BootError("ram_mib must be between 4 and 1024")
-    if cpu not in ("python", "unicorn"):
-        raise BootError("unknown cpu backend %r (available: python, unicorn)" % cpu)
+    _check_request(program, elf, tick_insns, tick_num, max_insns, cpu, ram_mib, console)
     listener = _event_listener(verbose, on_event)
     name, image = _program_image(program, elf, name)
     if len(image) + MIN_FREE_RAM > (ram_mib << 20) - (2 << 20):

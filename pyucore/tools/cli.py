@@ -2,11 +2,12 @@
 
 Exit status: what the kernel reports for `run` (0 for a clean halt), the grader's for `grade`
 (0 at 130/130, else 1), 2 for a problem with the request (unknown program, missing file, compile
-error, a bad option value, a program too big for the RAM), 130 after Ctrl-C, 70 for a bug in pyucore
-itself.
+error, a bad option value, a program too big for the RAM), 130 after Ctrl-C, 141 when the reader of
+the output goes away (`| head`), 70 for a bug in pyucore itself.
 """
 
 import argparse
+import importlib.metadata
 import os
 import sys
 from pathlib import Path
@@ -14,7 +15,11 @@ from pathlib import Path
 EXIT_USAGE = 2
 EXIT_INTERNAL = 70  # sysexits' EX_SOFTWARE
 EXIT_INTERRUPTED = 130
+EXIT_BROKEN_PIPE = 141  # 128 + SIGPIPE: what a shell reports for a program stopped by a closed pipe
 ELF_MAGIC = b"\x7fELF"
+EM_RISCV = 243
+# Machines of the ELFs most often given by mistake (a host program), named in the error.
+MACHINE_NAMES = {3: "x86", 40: "ARM", 62: "x86-64", 183: "AArch64"}
 
 class UsageError(Exception):
     """A problem with what the user asked for: shown as one message, exit status 2, no traceback."""
@@ -35,10 +40,9 @@ def main(argv=None) -> int:
         return EXIT_USAGE
     except KeyboardInterrupt:
         return EXIT_INTERRUPTED
-    except BrokenPipeError:
-        # The reader went away (e.g. `| head`); point stdout at devnull so the exit flush stays quiet.
-        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
-        return 1
+    except BrokenPipeError:  # the reader went away (e.g. `| head`): stop quietly, as if killed by SIGPIPE
+        _silence_stdout()
+        return EXIT_BROKEN_PIPE
     except Exception as exc:
         if os.environ.get("PYUCORE_DEBUG") == "1":
             raise
@@ -48,9 +52,16 @@ def main(argv=None) -> int:
         return EXIT_INTERNAL
 
 
+def _silence_stdout() -> None:
+    """Points stdout at devnull, so flushing what is left at exit cannot fail on a closed pipe."""
+    os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+
+
 def build_parser() -> argparse.ArgumentParser:
     """Returns the parser of the pyucore command; each subcommand sets args.handler."""
+    from pyucore.api import CPU_BACKENDS, RAM_MIB_RANGE
     parser = argparse.ArgumentParser(prog="pyucore", description="ucore lab5 (RISC-V 64) rebuilt in Python.")
+    parser.add_argument("--version", action="version", version=f"pyucore {package_version()}")
     commands = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
 
     run = commands.add_parser("run", help="boot the kernel and run one program",
@@ -65,10 +76,13 @@ def build_parser() -> argparse.ArgumentParser:
                      help="timer ticks per scheduling slice (default 100)")
     run.add_argument("--quiet-boot", action="store_true", help="hide the boot self-check lines")
     run.add_argument("--no-cow", action="store_true", help="fork copies every page at once (no copy-on-write)")
-    run.add_argument("--cpu", choices=("python", "unicorn"), help="CPU backend (default python)")
-    run.add_argument("--ram-mib", type=_positive_int, metavar="N", help="RAM size in MiB (default 128)")
+    run.add_argument("--cpu", choices=CPU_BACKENDS, help="CPU backend (default python)")
+    low, high = RAM_MIB_RANGE
+    run.add_argument("--ram-mib", type=_int_between(low, high), metavar="N",
+                     help=f"RAM size in MiB, {low} to {high} (default 128)")
     run.add_argument("--stats", action="store_true", help="print the run's counters to stderr at the end")
-    run.add_argument("--trace", metavar="FILE.json", help="write a Chrome/Perfetto trace of the run")
+    run.add_argument("--trace", type=_trace_file, metavar="FILE.json",
+                     help="write a Chrome/Perfetto trace of the run")
     run.add_argument("--verbose", action="store_true", help="show every kernel event on stderr as it happens")
     run.add_argument("--show", metavar="CATEGORIES",
                      help="show some kernel events as they happen: a comma list of procs, sched, syscalls, "
@@ -93,22 +107,61 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
-def _positive_int(text: str) -> int:
-    """argparse type: a positive integer (0x hex accepted); raises ArgumentTypeError otherwise."""
+def package_version() -> str:
+    """The installed pyucore's version ("unknown" when run from a checkout that was never installed)."""
     try:
-        value = int(text, 0)
+        return importlib.metadata.version("pyucore")
+    except importlib.metadata.PackageNotFoundError:
+        return "unknown (not installed)"
+
+
+def _integer(text: str) -> int:
+    """An option's integer value (0x hex accepted); raises ArgumentTypeError for anything else."""
+    try:
+        return int(text, 0)
     except ValueError:
         raise argparse.ArgumentTypeError(f"not an integer: {text!r}") from None
+
+
+def _positive_int(text: str) -> int:
+    """argparse type: a positive integer (0x hex accepted); raises ArgumentTypeError otherwise."""
+    value = _integer(text)
     if value <= 0:
         raise argparse.ArgumentTypeError(f"must be positive: {text!r}")
     return value
 
 
+def _int_between(low: int, high: int):
+    """Returns an argparse type for an integer from low to high (0x hex accepted)."""
+    def int_between(text: str) -> int:
+        value = _integer(text)
+        if not low <= value <= high:
+            raise argparse.ArgumentTypeError(f"must be between {low} and {high}: {text!r}")
+        return value
+    return int_between
+
+
+def _trace_file(text: str) -> str:
+    """argparse type: a path the trace can be written to (checked before the run, which may be long);
+    raises ArgumentTypeError for an empty name, a directory, or a missing or unwritable place."""
+    if not text:
+        raise argparse.ArgumentTypeError("needs a file name")
+    path = Path(text)
+    if path.is_dir():
+        problem = "is a directory"
+    elif not path.parent.is_dir():
+        problem = "no such directory"
+    # an existing file is overwritten in place; a new one needs a writable directory
+    elif not os.access(path if path.exists() else path.parent, os.W_OK):
+        problem = "permission denied"
+    else:
+        return text
+    raise argparse.ArgumentTypeError(f"{text}: cannot write the trace: {problem}")
+
+
 def cmd_run(args) -> int:
     """Boots with the requested program and options, printing the console as it is produced;
     returns the kernel's exit status, explained in one stderr line when it is not 0."""
-    if args.trace is not None and not Path(args.trace).resolve().parent.is_dir():
-        raise UsageError(f"{args.trace}: cannot write the trace: no such directory")
     kwargs = {**resolve_program(args.program), **boot_options(args), "console": LiveConsole(sys.stdout)}
     boot, boot_error = load_boot()
     try:
@@ -138,47 +191,76 @@ def load_boot():
 def resolve_program(program: str) -> dict:
     """Needs the run argument; returns boot()'s keywords for it: {"program": name} for a built-in,
     {"elf": bytes, "name": stem} for a .c file (compiled) or an ELF file. Raises UsageError for an
-    unknown name, a missing file or a compile error."""
+    unknown name, a missing file, a directory, a compile error or a file that is not a RISC-V 64-bit
+    ELF."""
     from pyucore.user import build
     path = Path(program)
     if path.suffix == ".c":
         return {"elf": _compile(path), "name": path.stem}
-    if path.suffix == ".elf" or (program not in build.program_names() and _is_elf_file(path)):
-        return {"elf": _read_file(path), "name": path.stem}
     if program in build.program_names():
         return {"program": program}
-    if path.is_file():
-        raise UsageError(f"{program}: not an ELF file (give a built-in program, a .c file or a RISC-V64 ELF)")
+    if path.exists() or path.suffix == ".elf":
+        return {"elf": _read_elf(path), "name": path.stem}
     raise UsageError(f"unknown program {program!r}; the built-in programs are: "
                      f"{', '.join(build.program_names())} (or give a .c or .elf file)")
 
 
-def _compile(path: Path) -> bytes:
-    """Returns the ELF of a C file; raises UsageError with the compiler's output when it fails."""
-    from pyucore.user import build
-    if not path.is_file():
+def _require_file(path: Path) -> None:
+    """Raises UsageError unless path names an existing file that is not a directory."""
+    if path.is_dir():
+        raise UsageError(f"{path}: is a directory")
+    if not path.exists():
         raise UsageError(f"{path}: no such file")
+
+
+def _compile(path: Path) -> bytes:
+    """Returns the ELF of a C file, showing the compiler's warnings on stderr; raises UsageError with
+    the compiler's output when it fails."""
+    from pyucore.user import build
+    _require_file(path)
     try:
-        return build.build_c(path)
+        image, warnings = build.build_c_with_warnings(path)
     except build.BuildError as exc:
         raise UsageError(f"cannot compile {path}:\n{exc}") from None
+    _show_warnings(warnings)
+    return image
 
 
-def _read_file(path: Path) -> bytes:
-    """Returns a file's bytes; raises UsageError when it cannot be read."""
+def _show_warnings(warnings: str) -> None:
+    """Prints the compiler's warnings (if any) to stderr as it wrote them."""
+    if warnings:
+        print(warnings.rstrip("\n"), file=sys.stderr)
+
+
+def _read_elf(path: Path) -> bytes:
+    """Returns an ELF file's bytes; raises UsageError when it cannot be read or is not a RISC-V
+    64-bit ELF (checked on the header, so a huge wrong file is not read whole)."""
+    _require_file(path)
     try:
-        return path.read_bytes()
+        with path.open("rb") as file:
+            header = file.read(20)
+            problem = _elf_problem(header)
+            if problem:
+                raise UsageError(f"{path}: not a RISC-V 64-bit ELF ({problem})")
+            return header + file.read()
     except OSError as exc:
         raise UsageError(f"{path}: {exc.strerror.lower() if exc.strerror else exc}") from None
 
 
-def _is_elf_file(path: Path) -> bool:
-    """True when path is a readable file that starts with the ELF magic number."""
-    try:
-        with path.open("rb") as file:
-            return file.read(4) == ELF_MAGIC
-    except OSError:
-        return False
+def _elf_problem(header: bytes) -> str | None:
+    """Needs a file's first 20 bytes; returns why it is not a little-endian 64-bit RISC-V ELF, or
+    None when it is one."""
+    if len(header) < 20 or header[:4] != ELF_MAGIC:
+        return "it is not an ELF file"
+    if header[4] != 2:      # EI_CLASS: ELFCLASS64
+        return "it is not a 64-bit ELF"
+    if header[5] != 1:      # EI_DATA: ELFDATA2LSB
+        return "it is not a little-endian ELF"
+    machine = int.from_bytes(header[18:20], "little")     # e_machine
+    if machine != EM_RISCV:
+        named = f": {MACHINE_NAMES[machine]}" if machine in MACHINE_NAMES else ""
+        return f"it is an ELF for machine {machine}{named}"
+    return None
 
 
 def boot_options(args) -> dict:
@@ -271,13 +353,23 @@ def cmd_cc(args) -> int:
     """Compiles a C file into an ELF file; returns 0, or raises UsageError when it cannot."""
     from pyucore.user import build
     source = Path(args.source)
-    if not source.is_file():
-        raise UsageError(f"{source}: no such file")
+    _require_file(source)
     output = Path(args.output) if args.output else source.with_suffix(".elf")
+    _check_output(output)
     try:
-        build.compile_c(source, output)
+        warnings = build.compile_c(source, output)
     except build.BuildError as exc:
         raise UsageError(f"cannot compile {source}:\n{exc}") from None
     except OSError as exc:
         raise UsageError(f"{output}: {exc.strerror.lower() if exc.strerror else exc}") from None
+    _show_warnings(warnings)
     return 0
+
+
+def _check_output(output: Path) -> None:
+    """Raises UsageError when output cannot be an ELF file's path: a directory, or in a missing
+    directory (checked before compiling; the directory is never created, so a typo shows)."""
+    if output.is_dir():
+        raise UsageError(f"cannot write {output}: is a directory")
+    if not output.parent.is_dir():
+        raise UsageError(f"cannot write {output}: no such directory")

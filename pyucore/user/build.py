@@ -2,13 +2,15 @@
 
 The compiler is zig's clang (the `ziglang` PyPI package), run as `python -m ziglang cc`. Every build is
 cached by a hash of everything that goes into it (library sources, the program, user.ld, the flags, the
-zig version), on disk and in this process, so only the first build of a given source ever runs zig.
+zig version), on disk and in this process, so only the first build of a given source ever runs zig;
+the compiler's warnings are cached with the image, so a cached build reports them again.
 """
 
 import functools
 import hashlib
 import importlib.metadata
 import os
+import re
 import subprocess
 import sys
 import tempfile
@@ -60,12 +62,20 @@ CFLAGS = [
 ]
 LDFLAGS = ["-static", "-Wl,--build-id=none"]
 
+# The compiler-rt helpers clang calls for soft floating point and 128-bit integers: the user library,
+# like ucore's, does not provide them, so a program using double or __int128 fails to link.
+RUNTIME_HELPER = re.compile(r"undefined symbol: (__\w*(?:[ds]f[23]|ti3)|__(?:fix|float)\w*)\b")
+NO_RUNTIME_NOTE = ("note: pyucore's user library has no floating-point or 128-bit arithmetic support "
+                   "(like ucore's)")
+# Stands for the source's directory in cached warnings: the cache key ignores where a source lives.
+SOURCE_DIR_MARK = "\0source-dir\0"
+
 
 class BuildError(Exception):
     """A program could not be built; the message is what the user should see (compiler diagnostics)."""
 
 
-_MEMO: dict[str, bytes] = {}
+_MEMO: dict[str, tuple[bytes, str]] = {}   # key -> (image, warnings with SOURCE_DIR_MARK)
 
 
 def program_names() -> list[str]:
@@ -87,25 +97,35 @@ def build_program(name: str) -> bytes:
 
 def build_c(source_path) -> bytes:
     """The ELF image of the C file at source_path linked with the user library (cached)."""
+    return build_c_with_warnings(source_path)[0]
+
+
+def build_c_with_warnings(source_path) -> tuple[bytes, str]:
+    """(ELF image, the compiler's warnings or "") of the C file at source_path linked with the user
+    library; cached, and a cached build gives the warnings its compilation printed."""
     source = Path(source_path).resolve()
+    if source.is_dir():
+        raise BuildError(f"{source_path}: is a directory")
     if not source.is_file():
         raise BuildError(f"{source_path}: no such file")
     key = _cache_key(source)
-    image = _MEMO.get(key)
-    if image is None:
-        image = _read_cache(key)
-    if image is None:
-        image = _compile_to_bytes(source)
-        _write_cache(key, image)
-    _MEMO[key] = image
-    return image
+    built = _MEMO.get(key) or _read_cache(key)
+    if built is None:
+        image, warnings = _compile_to_bytes(source)
+        built = image, warnings.replace(f"{source.parent}{os.sep}", SOURCE_DIR_MARK)
+        _write_cache(key, built)
+    _MEMO[key] = built
+    image, warnings = built
+    return image, warnings.replace(SOURCE_DIR_MARK, f"{source.parent}{os.sep}")
 
 
-def compile_c(source_path, output_path) -> None:
-    """Compile the C file at source_path against the user library into the ELF file output_path."""
-    image = build_c(source_path)
+def compile_c(source_path, output_path) -> str:
+    """Compile the C file at source_path against the user library into the ELF file output_path, whose
+    directory must exist (OSError otherwise); returns the compiler's warnings ("" when none)."""
+    image, warnings = build_c_with_warnings(source_path)
     _write_atomically(Path(output_path), image)
     os.chmod(output_path, 0o755)
+    return warnings
 
 
 @functools.cache
@@ -158,17 +178,31 @@ def _cache_key(source: Path) -> str:
     return h.hexdigest()
 
 
-def _compile_to_bytes(source: Path) -> bytes:
-    """Run zig cc on source + the library in a scratch directory and return the linked image."""
+def _compile_to_bytes(source: Path) -> tuple[bytes, str]:
+    """Run zig cc on source + the library in a scratch directory; returns (linked image, warnings)."""
     with tempfile.TemporaryDirectory(prefix="pyucore-build-") as scratch:
-        output = Path(scratch) / "a.elf"
-        _run_compiler(_compiler_command(source, output))
-        return output.read_bytes()
+        obj, output = Path(scratch) / f"{source.stem}.o", Path(scratch) / "a.elf"
+        # The program gets an empty zig cache of its own: on a cache hit zig does not run clang, and
+        # the warnings would be lost. The library, which has none, keeps the shared cache.
+        warnings = _run_compiler(_compile_command(source, obj), zig_cache=Path(scratch) / "zig")
+        warnings += _run_compiler(_link_command(source, obj, output))
+        return output.read_bytes(), warnings
 
 
-def _compiler_command(source: Path, output: Path) -> list[str]:
-    """The zig cc command line that builds source into the ELF file output."""
+def _compile_command(source: Path, obj: Path) -> list[str]:
+    """The zig cc command line that compiles source alone into the object file obj."""
+    return [*_zig_cc(source), "-c", str(source), "-o", str(obj)]
+
+
+def _link_command(source: Path, obj: Path, output: Path) -> list[str]:
+    """The zig cc command line that builds the library and links it with obj (source's object) into
+    the ELF file output."""
     lib_sources = [str(p) for p in library_files() if p.suffix in (".c", ".S")]
+    return [*_zig_cc(source), "-T", str(LINKER_SCRIPT), *LDFLAGS, *lib_sources, str(obj), "-o", str(output)]
+
+
+def _zig_cc(source: Path) -> list[str]:
+    """zig cc with the target, the flags and the include path for building source and the library."""
     # __FILE__ and the debug info say user/<name>.c and user/libs/<file> as in the ucore tree, and
     # the compiler's working directory (USER_DIR) is "user": the image never holds a local path.
     # Where several maps match, clang applies the last one given, so the most specific comes last.
@@ -177,19 +211,15 @@ def _compiler_command(source: Path, output: Path) -> list[str]:
         f"-ffile-prefix-map={source.parent}/=user/",
         f"-ffile-prefix-map={LIBS_DIR}/=user/libs/",
     ]
-    return [
-        sys.executable, "-m", "ziglang", "cc",
-        *TARGET_FLAGS, *CFLAGS, *prefix_maps,
-        "-I", str(LIBS_DIR),
-        "-T", str(LINKER_SCRIPT), *LDFLAGS,
-        *lib_sources, str(source),
-        "-o", str(output),
-    ]
+    return [sys.executable, "-m", "ziglang", "cc", *TARGET_FLAGS, *CFLAGS, *prefix_maps, "-I", str(LIBS_DIR)]
 
 
-def _run_compiler(command: list[str]) -> None:
-    """Run the compiler; raise BuildError with its diagnostics if it fails."""
+def _run_compiler(command: list[str], zig_cache: Path | None = None) -> str:
+    """Run the compiler with zig's cache in zig_cache (default: $ZIG_GLOBAL_CACHE_DIR, else under
+    cache_dir()); returns its warnings ("" when none), or raises BuildError with its diagnostics."""
     env = dict(os.environ)
+    if zig_cache is not None:
+        env["ZIG_GLOBAL_CACHE_DIR"] = str(zig_cache)
     env.setdefault("ZIG_GLOBAL_CACHE_DIR", str(cache_dir() / "zig"))
     try:
         result = subprocess.run(command, capture_output=True, text=True, env=env, cwd=USER_DIR)
@@ -197,33 +227,41 @@ def _run_compiler(command: list[str]) -> None:
         raise BuildError(f"cannot run the C compiler (python -m ziglang): {exc}") from None
     if result.returncode != 0:
         message = (result.stderr + result.stdout).strip()
+        if RUNTIME_HELPER.search(message):
+            message += "\n" + NO_RUNTIME_NOTE
         raise BuildError(message or f"the C compiler failed with exit status {result.returncode}")
+    return result.stderr
 
 
-def _cache_path(key: str) -> Path:
-    """The cache file for one build key."""
-    return cache_dir() / "elf" / f"{key}.elf"
+def _cache_path(key: str, suffix: str = ".elf") -> Path:
+    """The cache file for one build key: its image (.elf) or its warnings (.warnings)."""
+    return cache_dir() / "elf" / f"{key}{suffix}"
 
 
-def _read_cache(key: str) -> bytes | None:
-    """The cached image for key, or None."""
+def _read_cache(key: str) -> tuple[bytes, str] | None:
+    """The cached (image, warnings) for key, or None; an image without its warnings file (an older
+    cache) counts as absent."""
     try:
-        return _cache_path(key).read_bytes()
-    except OSError:
+        return _cache_path(key).read_bytes(), _cache_path(key, ".warnings").read_text(encoding="utf-8")
+    except (OSError, UnicodeDecodeError):
         return None
 
 
-def _write_cache(key: str, image: bytes) -> None:
-    """Store image under key; a cache that cannot be written only costs a rebuild next time."""
+def _write_cache(key: str, built: tuple[bytes, str]) -> None:
+    """Store (image, warnings) under key, warnings first so a stored image always has them; a cache
+    that cannot be written only costs a rebuild next time."""
+    image, warnings = built
     try:
+        _cache_path(key).parent.mkdir(parents=True, exist_ok=True)
+        _write_atomically(_cache_path(key, ".warnings"), warnings.encode("utf-8"))
         _write_atomically(_cache_path(key), image)
     except OSError:
         pass
 
 
 def _write_atomically(path: Path, data: bytes) -> None:
-    """Write data to path so that concurrent readers see either nothing or the whole file."""
-    path.parent.mkdir(parents=True, exist_ok=True)
+    """Write data to path so that concurrent readers see either nothing or the whole file; the
+    directory must exist (OSError otherwise)."""
     fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
     try:
         with os.fdopen(fd, "wb") as f:

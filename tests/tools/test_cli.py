@@ -1,4 +1,6 @@
+import importlib.metadata
 import inspect
+import os
 import subprocess
 import sys
 from dataclasses import dataclass, field
@@ -10,7 +12,13 @@ from pyucore.api import BootError
 from pyucore.tools import cli
 from pyucore.user import build
 
-ELF_BYTES = b"\x7fELF" + b"\0" * 60
+
+def elf_header(elf_class=2, data=1, machine=243) -> bytes:
+    """A 64-byte ELF header: magic, EI_CLASS, EI_DATA, version 1, and e_machine (little endian)."""
+    return b"\x7fELF" + bytes([elf_class, data, 1]) + b"\0" * 11 + machine.to_bytes(2, "little") + b"\0" * 44
+
+
+ELF_BYTES = elf_header()
 
 
 @dataclass
@@ -53,11 +61,11 @@ def kernel(monkeypatch):
 def fake_compiler(monkeypatch):
     compiled = []
 
-    def build_c(path):
+    def build_c_with_warnings(path):
         compiled.append(str(path))
-        return ELF_BYTES
+        return ELF_BYTES, ""
 
-    monkeypatch.setattr(build, "build_c", build_c)
+    monkeypatch.setattr(build, "build_c_with_warnings", build_c_with_warnings)
     return compiled
 
 
@@ -214,7 +222,7 @@ def test_run_of_a_c_file_that_does_not_compile_shows_the_compiler_output(kernel,
     def failing_build(path):
         raise build.BuildError("bad.c:1:1: error: unknown type name 'itn'")
 
-    monkeypatch.setattr(build, "build_c", failing_build)
+    monkeypatch.setattr(build, "build_c_with_warnings", failing_build)
     source = tmp_path / "bad.c"
     source.write_text("itn main;\n")
     status = cli.main(["run", str(source)])
@@ -269,7 +277,7 @@ def test_grade_exits_0_at_full_score_and_1_below(monkeypatch):
 
 def test_cc_compiles_to_the_given_output(monkeypatch, tmp_path):
     compiled = []
-    monkeypatch.setattr(build, "compile_c", lambda src, out: compiled.append((src.name, out.name)))
+    monkeypatch.setattr(build, "compile_c", lambda src, out: compiled.append((src.name, out.name)) or "")
     source = tmp_path / "prog.c"
     source.write_text("int main(void) { return 0; }\n")
     assert cli.main(["cc", str(source), "-o", str(tmp_path / "out.elf")]) == 0
@@ -278,7 +286,7 @@ def test_cc_compiles_to_the_given_output(monkeypatch, tmp_path):
 
 def test_cc_writes_beside_the_source_by_default(monkeypatch, tmp_path):
     outputs = []
-    monkeypatch.setattr(build, "compile_c", lambda src, out: outputs.append(out))
+    monkeypatch.setattr(build, "compile_c", lambda src, out: outputs.append(out) or "")
     source = tmp_path / "prog.c"
     source.write_text("int main(void) { return 0; }\n")
     cli.main(["cc", str(source)])
@@ -305,9 +313,21 @@ def test_python_dash_m_pyucore_runs_the_cli():
     assert done.stdout.split()[0] in build.program_names()
 
 
-def test_run_with_a_ram_too_small_for_boot_is_a_clean_usage_error(capsys):
-    assert_clean_error(capsys, cli.main(["run", "hello", "--ram-mib", "2"]), 2,
-                       "ram_mib must be between 4 and 1024")
+@pytest.mark.parametrize("mib", ["2", "3", "1025", "0x1000"])
+def test_a_ram_size_outside_4_to_1024_mib_is_a_usage_error_naming_the_option(kernel, capsys, mib):
+    assert_clean_error(capsys, cli.main(["run", "hello", "--ram-mib", mib]), 2,
+                       "argument --ram-mib: must be between 4 and 1024")
+    assert kernel.calls == []
+
+
+def test_ram_sizes_at_the_ends_of_the_range_are_accepted():
+    for mib in (4, 1024):
+        assert cli.build_parser().parse_args(["run", "hello", "--ram-mib", str(mib)]).ram_mib == mib
+
+
+def test_run_help_shows_the_ram_range(capsys):
+    assert cli.main(["run", "--help"]) == 0
+    assert "RAM size in MiB, 4 to 1024" in capsys.readouterr().out
 
 
 def test_an_internal_value_error_is_reported_as_a_bug_not_a_usage_error(monkeypatch, capsys):
@@ -317,3 +337,154 @@ def test_an_internal_value_error_is_reported_as_a_bug_not_a_usage_error(monkeypa
     status = cli.main(["run", "hello"])
     err = capsys.readouterr().err
     assert status == 70 and "internal error" in err
+
+
+def test_version_prints_the_package_version(capsys):
+    assert cli.main(["--version"]) == 0
+    assert capsys.readouterr().out == f"pyucore {importlib.metadata.version('pyucore')}\n"
+
+
+# --- what run and cc accept as a program -----------------------------------------------------------
+
+def test_run_of_a_text_file_saved_as_elf_is_a_usage_error_before_booting(kernel, capsys, tmp_path):
+    text = tmp_path / "x.elf"
+    text.write_text("not a program\n")
+    assert_clean_error(capsys, cli.main(["run", str(text)]), 2,
+                       "x.elf: not a RISC-V 64-bit ELF (it is not an ELF file)")
+    assert kernel.calls == []
+
+
+def test_run_of_an_x86_64_elf_is_a_usage_error_naming_its_machine(kernel, capsys, tmp_path):
+    host = tmp_path / "ls.elf"
+    host.write_bytes(elf_header(machine=62))
+    assert_clean_error(capsys, cli.main(["run", str(host)]), 2,
+                       "ls.elf: not a RISC-V 64-bit ELF (it is an ELF for machine 62: x86-64)")
+    assert kernel.calls == []
+
+
+@pytest.mark.parametrize("header, why", [
+    (elf_header(elf_class=1), "it is not a 64-bit ELF"),
+    (elf_header(data=2), "it is not a little-endian ELF"),
+    (elf_header(machine=999), "it is an ELF for machine 999)"),
+    (b"\x7fELF\x02", "it is not an ELF file"),
+])
+def test_run_checks_the_elf_class_byte_order_and_machine(kernel, capsys, tmp_path, header, why):
+    elf = tmp_path / "prog.elf"
+    elf.write_bytes(header)
+    assert_clean_error(capsys, cli.main(["run", str(elf)]), 2, why)
+    assert kernel.calls == []
+
+
+@pytest.mark.parametrize("command", ["run", "cc"])
+def test_a_directory_given_as_the_program_is_a_usage_error(kernel, capsys, tmp_path, command):
+    adir = tmp_path / "adir"
+    adir.mkdir()
+    assert_clean_error(capsys, cli.main([command, str(adir)]), 2, "adir: is a directory")
+    assert kernel.calls == []
+
+
+def test_a_directory_named_like_a_c_file_is_a_usage_error(kernel, fake_compiler, capsys, tmp_path):
+    (tmp_path / "prog.c").mkdir()
+    assert_clean_error(capsys, cli.main(["run", str(tmp_path / "prog.c")]), 2, "prog.c: is a directory")
+    assert fake_compiler == []
+
+
+def test_cc_into_a_missing_directory_is_a_usage_error_and_creates_nothing(monkeypatch, capsys, tmp_path):
+    monkeypatch.setattr(build, "compile_c", lambda src, out: pytest.fail("compiled"))
+    source = tmp_path / "ok.c"
+    source.write_text("int main(void) { return 0; }\n")
+    output = tmp_path / "nonexist" / "x.elf"
+    assert_clean_error(capsys, cli.main(["cc", str(source), "-o", str(output)]), 2,
+                       f"cannot write {output}: no such directory")
+    assert not output.parent.exists()
+
+
+def test_cc_onto_a_directory_is_a_usage_error(monkeypatch, capsys, tmp_path):
+    monkeypatch.setattr(build, "compile_c", lambda src, out: pytest.fail("compiled"))
+    source = tmp_path / "ok.c"
+    source.write_text("int main(void) { return 0; }\n")
+    assert_clean_error(capsys, cli.main(["cc", str(source), "-o", str(tmp_path)]), 2, "is a directory")
+
+
+# --- compiler warnings ----------------------------------------------------------------------------
+
+WARNING = "mine.c:1:22: warning: unused variable 'u' [-Wunused-variable]\n1 warning generated.\n"
+
+
+def test_run_of_a_c_file_shows_the_compilers_warnings_on_stderr(kernel, monkeypatch, capsys, tmp_path):
+    monkeypatch.setattr(build, "build_c_with_warnings", lambda path: (ELF_BYTES, WARNING))
+    source = tmp_path / "mine.c"
+    source.write_text("int main(void) { int u; return 0; }\n")
+    assert cli.main(["run", str(source)]) == 0
+    captured = capsys.readouterr()
+    assert captured.err == WARNING and WARNING not in captured.out
+
+
+def test_cc_shows_the_compilers_warnings_on_stderr(monkeypatch, capsys, tmp_path):
+    monkeypatch.setattr(build, "compile_c", lambda src, out: WARNING)
+    source = tmp_path / "mine.c"
+    source.write_text("int main(void) { int u; return 0; }\n")
+    assert cli.main(["cc", str(source)]) == 0
+    assert capsys.readouterr().err == WARNING
+
+
+def test_run_of_a_built_in_program_shows_no_compiler_output(kernel, capsys):
+    cli.main(["run", "hello"])
+    assert capsys.readouterr().err == ""
+
+
+# --- --trace --------------------------------------------------------------------------------------
+
+@pytest.mark.parametrize("where, message", [
+    ("", "argument --trace: needs a file name"),
+    (".", "cannot write the trace: is a directory"),
+    ("nonexist/t.json", "{tmp}/nonexist/t.json: cannot write the trace: no such directory"),
+])
+def test_a_trace_path_that_cannot_be_written_is_a_usage_error_before_the_run(kernel, capsys, tmp_path,
+                                                                             where, message):
+    trace = str(tmp_path / where) if where else ""
+    assert_clean_error(capsys, cli.main(["run", "hello", "--trace", trace]), 2,
+                       message.format(tmp=tmp_path))
+    assert kernel.calls == []
+
+
+def test_a_trace_in_an_unwritable_directory_is_a_usage_error(kernel, monkeypatch, capsys, tmp_path):
+    # os.access decides, so the test also holds when run as root (who may write anywhere)
+    real_access = os.access
+    monkeypatch.setattr(os, "access", lambda path, mode: path != tmp_path and real_access(path, mode))
+    assert_clean_error(capsys, cli.main(["run", "hello", "--trace", str(tmp_path / "t.json")]), 2,
+                       "t.json: cannot write the trace: permission denied")
+    assert kernel.calls == []
+
+
+def test_a_writable_trace_path_reaches_boot(kernel, tmp_path):
+    trace = str(tmp_path / "t.json")
+    assert cli.main(["run", "hello", "--trace", trace]) == 0
+    assert kernel.calls[0]["trace"] == trace
+
+
+# --- a reader that goes away ----------------------------------------------------------------------
+
+@pytest.mark.parametrize("command", [["run", "hello"], ["grade"]])
+def test_a_reader_that_goes_away_ends_quietly_with_141(monkeypatch, capsys, command):
+    from pyucore.tools import grade
+
+    def closed_pipe(*args, **kwargs):
+        raise BrokenPipeError(32, "Broken pipe")
+
+    monkeypatch.setattr(cli, "load_boot", lambda: (closed_pipe, BootError))
+    monkeypatch.setattr(grade, "grade", closed_pipe)
+    monkeypatch.setattr(cli, "_silence_stdout", lambda: None)   # capsys's stdout has no descriptor
+    assert cli.main(command) == 141
+    assert capsys.readouterr().err == ""
+
+
+def test_piping_a_run_into_a_reader_that_stops_early_exits_141():
+    command = [sys.executable, "-m", "pyucore", "run", "forktree"]
+    with subprocess.Popen(command, stdout=subprocess.PIPE, stderr=subprocess.PIPE) as proc:
+        proc.stdout.readline()
+        proc.stdout.close()
+        err = proc.stderr.read()
+        status = proc.wait(timeout=120)
+    assert status == 141
+    assert err == b""

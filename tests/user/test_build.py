@@ -8,7 +8,9 @@ import pytest
 from elftools.elf.elffile import ELFFile
 
 from pyucore.user import build
-from pyucore.user.build import BuildError, build_c, build_program, compile_c, program_names
+from pyucore.user.build import (
+    BuildError, NO_RUNTIME_NOTE, build_c, build_c_with_warnings, build_program, compile_c, program_names,
+)
 
 PGSIZE = 4096
 PF_X, PF_W, PF_R = 1, 2, 4
@@ -140,7 +142,7 @@ def test_a_program_may_use_the_compilers_own_freestanding_headers(tmp_path):
 
 def test_compile_c_writes_the_elf_to_the_output_path(tmp_path):
     source = write_c(tmp_path, "prog.c", "int main(void) { return 3; }\n")
-    output = tmp_path / "out" / "prog.elf"
+    output = tmp_path / "prog.elf"
     compile_c(source, output)
     assert output.read_bytes() == build_c(source)
     assert os.access(output, os.X_OK)
@@ -181,7 +183,7 @@ def test_builds_do_not_depend_on_where_the_source_lives(tmp_path):
     first = build.build_c(write_c(tmp_path / "a", "same.c", text))
     build._MEMO.clear()
     # compile for real in both places: the image must not embed the directory
-    second = build._compile_to_bytes((write_c(tmp_path / "b", "same.c", text)).resolve())
+    second, _ = build._compile_to_bytes((write_c(tmp_path / "b", "same.c", text)).resolve())
     assert first == second
     assert str(tmp_path).encode() not in first
 
@@ -195,7 +197,7 @@ def private_cache(tmp_path, monkeypatch):
 
 
 def forbid_compiler(monkeypatch):
-    def no_compiler(command):
+    def no_compiler(command, zig_cache=None):
         raise AssertionError("the compiler was called")
     monkeypatch.setattr(build, "_run_compiler", no_compiler)
 
@@ -231,3 +233,97 @@ def test_a_corrupt_or_unwritable_cache_only_costs_a_rebuild(tmp_path, monkeypatc
     monkeypatch.setenv("ZIG_GLOBAL_CACHE_DIR", str(tmp_path / "zig"))
     monkeypatch.setattr(build, "_MEMO", {})
     assert elf_of(build_program("softint")).header["e_entry"] == 0x800020
+
+
+# --- output files -----------------------------------------------------------------------------------
+
+def test_compile_c_into_a_missing_directory_fails_without_creating_it(tmp_path):
+    source = write_c(tmp_path, "prog.c", "int main(void) { return 3; }\n")
+    output = tmp_path / "nonexist" / "x.elf"
+    with pytest.raises(FileNotFoundError):
+        compile_c(source, output)
+    assert not output.parent.exists()
+
+
+def test_a_directory_given_as_the_source_is_a_build_error(tmp_path):
+    with pytest.raises(BuildError, match="is a directory"):
+        build_c(tmp_path)
+
+
+# --- warnings ---------------------------------------------------------------------------------------
+
+UNUSED = "int main(void) {\n    int unused;\n    return 0;\n}\n"
+
+
+@pytest.mark.parametrize("name", ALL_PROGRAMS)
+def test_the_built_in_programs_compile_without_warnings(private_cache, name):
+    assert build_c_with_warnings(build.PROGRAMS_DIR / f"{name}.c")[1] == ""
+
+
+def test_a_build_that_succeeds_returns_the_compilers_warnings_as_it_prints_them(private_cache, tmp_path):
+    source = write_c(tmp_path, "warn.c", UNUSED)
+    image, warnings = build_c_with_warnings(source)
+    assert elf_of(image).header["e_entry"] == 0x800020
+    assert f"{source}:2:9: warning: unused variable 'unused'" in warnings
+    assert build_c(source) == image
+
+
+def test_compile_c_returns_the_warnings(private_cache, tmp_path):
+    source = write_c(tmp_path, "warn.c", UNUSED)
+    assert "warning: unused variable" in compile_c(source, tmp_path / "warn.elf")
+    assert compile_c(write_c(tmp_path, "clean.c", "int main(void) { return 0; }\n"), tmp_path / "c.elf") == ""
+
+
+def test_a_cached_build_gives_the_warnings_again_naming_where_the_source_is_now(private_cache, monkeypatch,
+                                                                                 tmp_path):
+    (tmp_path / "a").mkdir()
+    (tmp_path / "b").mkdir()
+    first = build_c_with_warnings(write_c(tmp_path / "a", "warn.c", UNUSED))[1]
+    monkeypatch.setattr(build, "_MEMO", {})     # a fresh process: only the disk cache
+    forbid_compiler(monkeypatch)
+    moved = write_c(tmp_path / "b", "warn.c", UNUSED)
+    again = build_c_with_warnings(moved)[1]
+    assert again == first.replace(str(tmp_path / "a"), str(tmp_path / "b"))
+    assert f"{moved}:2:9: warning" in again and str(tmp_path / "a") not in again
+
+
+def test_a_cached_image_without_its_warnings_file_is_rebuilt_with_the_warnings(private_cache, monkeypatch,
+                                                                                tmp_path):
+    source = write_c(tmp_path, "warn.c", UNUSED)
+    build_c(source)
+    for path in (private_cache / "elf").glob("*.warnings"):
+        path.unlink()       # as a cache written before warnings were kept
+    monkeypatch.setattr(build, "_MEMO", {})
+    # zig's own cache still holds the program's object: the warnings must not be lost to it
+    assert "warning: unused variable" in build_c_with_warnings(source)[1]
+
+
+# --- runtime helpers the user library lacks ---------------------------------------------------------
+
+@pytest.mark.parametrize("body, helper", [
+    ("volatile double x = 1.5; return (int)(x * 3.0);", "__muldf3"),
+    ("volatile float x = 1.5f; return (int)(x + 2.0f);", "__addsf3"),
+    ("volatile __int128 a = 7, b = 3; return (int)(a / b);", "__divti3"),
+])
+def test_a_link_error_for_a_floating_point_or_128_bit_helper_adds_a_note(tmp_path, body, helper):
+    source = write_c(tmp_path, "fp.c", f"int main(void) {{ {body} }}\n")
+    with pytest.raises(BuildError) as info:
+        build_c(source)
+    message = str(info.value)
+    assert f"undefined symbol: {helper}" in message
+    assert message.endswith("\n" + NO_RUNTIME_NOTE)
+    assert NO_RUNTIME_NOTE == ("note: pyucore's user library has no floating-point or 128-bit arithmetic "
+                               "support (like ucore's)")
+
+
+def test_other_link_errors_get_no_note(tmp_path):
+    source = write_c(tmp_path, "nolink.c", "int missing(void);\nint main(void) { return missing(); }\n")
+    with pytest.raises(BuildError) as info:
+        build_c(source)
+    assert "note:" not in str(info.value)
+
+
+@pytest.mark.parametrize("helper", ["__muldf3", "__addsf3", "__fixdfsi", "__floatsidf", "__fixunssfdi",
+                                    "__divti3", "__umodti3", "__ltdf2", "__extendsfdf2"])
+def test_the_compiler_runtime_helpers_are_recognised(helper):
+    assert build.RUNTIME_HELPER.search(f"ld.lld: error: undefined symbol: {helper}\n")

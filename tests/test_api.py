@@ -1,0 +1,93 @@
+"""boot()'s argument checking: a request it cannot run is a BootError before anything boots."""
+
+import io
+import re
+from pathlib import Path
+
+import pytest
+
+from pyucore import api
+from pyucore.api import BootError, boot
+from pyucore.user import build
+
+
+@pytest.fixture
+def no_machine(monkeypatch):
+    """Fails the test if boot() gets as far as building a program (its arguments were accepted)."""
+    def built(*args):
+        pytest.fail("boot() accepted its arguments")
+    monkeypatch.setattr(build, "build_program", built)
+
+
+def test_a_boot_error_is_a_value_error():
+    assert issubclass(BootError, ValueError)
+
+
+@pytest.mark.parametrize("option", ["tick_insns", "tick_num", "max_insns"])
+@pytest.mark.parametrize("value, message", [
+    (0, "must be positive (got 0)"),
+    (-5, "must be positive (got -5)"),
+    (True, "must be an int, not bool"),
+    (1.5, "must be an int, not float"),
+    ("100", "must be an int, not str"),
+])
+def test_counts_must_be_positive_ints(no_machine, option, value, message):
+    with pytest.raises(BootError, match="^" + re.escape(f"{option} {message}")):
+        boot(program="hello", **{option: value})
+
+
+@pytest.mark.parametrize("value, message", [
+    (3, r"ram_mib must be between 4 and 1024 \(got 3\)"),
+    (1025, r"ram_mib must be between 4 and 1024 \(got 1025\)"),
+    (False, "ram_mib must be an int, not bool"),
+    (128.0, "ram_mib must be an int, not float"),
+])
+def test_ram_mib_must_be_an_int_from_4_to_1024(no_machine, value, message):
+    with pytest.raises(BootError, match=message):
+        boot(program="hello", ram_mib=value)
+
+
+@pytest.mark.parametrize("path", ["prog.elf", Path("prog.elf")])
+def test_an_elf_given_as_a_path_says_to_read_the_file_first(no_machine, path):
+    with pytest.raises(BootError, match=r"elf must be the ELF's bytes \(read the file first\)"):
+        boot(elf=path)
+
+
+def test_an_elf_that_is_not_bytes_like_is_a_boot_error(no_machine):
+    with pytest.raises(BootError, match="elf must be the ELF's bytes, not list"):
+        boot(elf=[0x7F, 0x45])
+
+
+def test_program_and_elf_together_are_a_boot_error(no_machine):
+    with pytest.raises(BootError, match="not both"):
+        boot(program="hello", elf=b"\x7fELF")
+
+
+def test_a_program_that_is_not_a_name_is_a_boot_error(no_machine):
+    with pytest.raises(BootError, match="program must be a built-in program's name, not (PosixPath|WindowsPath)"):
+        boot(program=Path("hello.c"))
+
+
+def test_a_console_without_write_is_a_boot_error(no_machine):
+    with pytest.raises(BootError, match=r"console must be None or an object with a write\(\) method, not list"):
+        boot(program="hello", console=[])
+
+
+def test_an_unknown_cpu_is_a_boot_error(no_machine):
+    with pytest.raises(BootError, match="unknown cpu backend 'qemu'"):
+        boot(program="hello", cpu="qemu")
+
+
+def test_elf_bytes_may_come_as_a_memoryview_and_the_console_as_any_writer():
+    image = build.build_program("hello")
+    console = io.StringIO()
+    result = boot(elf=memoryview(bytearray(image)), name="hello", console=console, max_insns=10_000_000,
+                  quiet_boot=True)
+    assert result.exit_status == api.EXIT_HALT
+    assert "Hello world!!." in console.getvalue()
+
+
+def test_the_docstring_says_program_is_a_built_in_name_and_c_files_go_through_build_c():
+    doc = " ".join(boot.__doc__.split())
+    assert "program is the name of a built-in program" in doc
+    assert "pyucore.user.build.build_c(path), whose result you pass as elf=" in doc
