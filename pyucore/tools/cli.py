@@ -39,6 +39,8 @@ def main(argv=None) -> int:
         print(f"pyucore: {exc}", file=sys.stderr)
         return EXIT_USAGE
     except KeyboardInterrupt:
+        print("\npyucore: interrupted (a program that never ends can be stopped with --max-insns N)",
+              file=sys.stderr)
         return EXIT_INTERRUPTED
     except BrokenPipeError:  # the reader went away (e.g. `| head`): stop quietly, as if killed by SIGPIPE
         _silence_stdout()

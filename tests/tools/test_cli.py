@@ -230,11 +230,12 @@ def test_run_of_a_c_file_that_does_not_compile_shows_the_compiler_output(kernel,
     assert kernel.calls == []
 
 
-def test_keyboard_interrupt_ends_quietly_with_130(monkeypatch, capsys):
+def test_keyboard_interrupt_ends_with_130_and_a_hint_about_max_insns(monkeypatch, capsys):
     fake = FakeKernel(raises=KeyboardInterrupt())
     monkeypatch.setattr(cli, "load_boot", lambda: (fake.boot, BootError))
     assert cli.main(["run", "hello"]) == 130
-    assert capsys.readouterr().err == ""
+    err = capsys.readouterr().err
+    assert "interrupted" in err and "--max-insns" in err and "Traceback" not in err
 
 
 def test_internal_error_prints_a_short_message_without_traceback(monkeypatch, capsys):
