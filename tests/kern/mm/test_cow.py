@@ -45,3 +45,21 @@ def test_running_out_of_memory_in_a_cow_break_kills_only_that_process(run_c):
     assert "pid 3 (cowoom) killed: store page fault at 0x" in result.console
     assert "child exit code -9, parent still sees 1" in result.console
     assert "init check memory pass." in result.console
+
+
+@pytest.mark.parametrize("cow", [True, False])
+def test_a_child_that_execs_leaves_the_parents_pages_alone(tmp_path, cow):
+    import shutil
+
+    from kernel_helpers import PROGRAMS
+    from pyucore.user.build import build_c, build_program
+    for name in ("cowexec.c", "rawsys.h"):
+        shutil.copy(PROGRAMS / name, tmp_path / name)
+    image = build_program("hello")
+    (tmp_path / "hello_elf.h").write_text(
+        "static const unsigned char hello_elf[] = {%s};\n" % ",".join(str(b) for b in image))
+    result = boot(elf=build_c(str(tmp_path / "cowexec.c")), name="cowexec", cow=cow, quiet_boot=True)
+    assert result.exit_status == 0, result.halt_reason
+    assert "Hello world!!.\nI am process 3.\nhello pass.\n" in result.console
+    assert "child exit code 0" in result.console and "cowexec pass." in result.console
+    assert "init check memory pass." in result.console
