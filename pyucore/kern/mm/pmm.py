@@ -339,20 +339,28 @@ def tlb_invalidate_all(pgdir):
 
 
 def _copy_page(to, la, page, perm):
-    """Maps a fresh copy of page at la in to; 0 or -E_NO_MEM."""
+    """Maps a fresh copy of page at la in to (an eager fork); 0 or -E_NO_MEM."""
+    if map_page_copy(to, la, page, perm) is None:
+        return -E_NO_MEM
+    stats["pages_copied_by_fork"] += 1
+    return 0
+
+
+def map_page_copy(pgdir, la, page, perm):
+    """Maps a fresh copy of page at la in pgdir with perm (replacing what la mapped), swappable when
+    swap is on; returns the new Page, or None (nothing leaked) when out of memory."""
     page_ref_inc(page)          # so that the allocation cannot swap the source page out
     npage = alloc_page()
     page_ref_dec(page)
     if npage is None:
-        return -E_NO_MEM
+        return None
     hw.ram.copy_page(page2pa(npage), page2pa(page))
-    stats["pages_copied_by_fork"] += 1
-    if page_insert(to, npage, la, perm) != 0:
+    if page_insert(pgdir, npage, la, perm) != 0:
         free_page(npage)
-        return -E_NO_MEM
+        return None
     if swap.swap_init_ok:
-        swap.swap_track(to, la, npage)
-    return 0
+        swap.swap_track(pgdir, la, npage)
+    return npage
 
 
 def setup_pgdir_page():

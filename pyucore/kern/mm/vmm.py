@@ -187,27 +187,16 @@ def do_cow_page(mm, la, ptep, pte):
     if page.ref == 1:
         hw.ram.write_u64(ptep, pte_create(page.ppn, perm | (pte & 0xC0)))
         pmm.tlb_invalidate(mm.pgdir, la)
-        _cow_swappable(mm, la, page)
+        if mm.sm_priv is not None:      # now private to mm: the swap manager may take it again
+            from pyucore.kern.mm import swap
+            swap.swap_map_swappable(mm, la, page, 0)
         _cow_event(la, False)
         return 0
-    npage = pmm.alloc_page()
-    if npage is None:
+    if pmm.map_page_copy(mm.pgdir, la, page, perm) is None:
         return -E_NO_MEM
-    hw.ram.copy_page(pmm.page2pa(npage), pmm.page2pa(page))
     pmm.stats["cow_copies"] += 1
-    if pmm.page_insert(mm.pgdir, npage, la, perm) != 0:
-        pmm.free_page(npage)
-        return -E_NO_MEM
-    _cow_swappable(mm, la, npage)
     _cow_event(la, True)
     return 0
-
-
-def _cow_swappable(mm, la, page):
-    """Lists page, now private to mm at la after a COW break, with the swap manager (when swap is on)."""
-    if mm.sm_priv is not None:
-        from pyucore.kern.mm import swap
-        swap.swap_map_swappable(mm, la, page, 0)
 
 
 def _cow_event(la, copied):
