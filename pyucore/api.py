@@ -1,6 +1,7 @@
 """The Python API: boot the kernel on a fresh machine, run one program to the end, return what happened."""
 
 import os
+from collections import Counter
 from dataclasses import dataclass, field
 
 from pyucore.kern.debug.panic import KernelPanic
@@ -88,9 +89,7 @@ def _collect_stats(events):
     from pyucore.kern.mm import pmm
     from pyucore.kern.trap import trap
     stats = dict(pmm.stats)
-    kinds = {}
-    for e in events:
-        kinds[e["kind"]] = kinds.get(e["kind"], 0) + 1
+    kinds = Counter(e["kind"] for e in events)
     stats.update(forks=kinds.get("fork", 0), execs=kinds.get("exec", 0), exits=kinds.get("exit", 0),
                  syscalls=kinds.get("syscall", 0), page_faults=kinds.get("pgfault", 0),
                  switches=kinds.get("switch", 0), instructions=hw.cpu.instret, ticks=trap.ticks)

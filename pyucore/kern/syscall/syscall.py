@@ -11,7 +11,7 @@ SYS_yield, SYS_sleep, SYS_kill, SYS_gettime, SYS_getpid = 10, 11, 12, 17, 18
 SYS_brk, SYS_mmap, SYS_munmap, SYS_shmem, SYS_putc, SYS_pgdir = 19, 20, 21, 22, 30, 31
 
 
-def _int(v):
+def c_int(v):
     """The C int a register holds (low 32 bits, signed)."""
     v &= 0xFFFFFFFF
     return v - (1 << 32) if v & 0x80000000 else v
@@ -19,7 +19,7 @@ def _int(v):
 
 def sys_exit(arg):
     """exit(int code)."""
-    return P.do_exit(_int(arg[0]))
+    return P.do_exit(c_int(arg[0]))
 
 
 def sys_fork(arg):
@@ -30,7 +30,7 @@ def sys_fork(arg):
 
 def sys_wait(arg):
     """wait(int pid, int *store)."""
-    return P.do_wait(_int(arg[0]), arg[1])
+    return P.do_wait(c_int(arg[0]), arg[1])
 
 
 def sys_exec(arg):
@@ -45,7 +45,7 @@ def sys_yield(arg):
 
 def sys_kill(arg):
     """kill(int pid)."""
-    return P.do_kill(_int(arg[0]))
+    return P.do_kill(c_int(arg[0]))
 
 
 def sys_getpid(arg):
@@ -75,7 +75,7 @@ syscalls = {
 def syscall():
     """Runs the syscall numbered by current's a0 with a1..a5; an unknown number kills the caller."""
     tf = P.current.tf
-    num = _int(tf.reg(10))
+    num = c_int(tf.reg(10))
     handler = syscalls.get(num)
     P.current.stats["syscalls"] += 1
     if handler is None:

@@ -14,6 +14,7 @@ from pyucore.kern.libs.stdio import cprintf
 from pyucore.kern.mm import pmm, vmm
 from pyucore.kern.mm.memlayout import KSTACKSIZE
 from pyucore.kern.process import proc as P
+from pyucore.kern.syscall import syscall as sysc
 from pyucore.kern.trap.trapframe import REG_NAMES, TF_SIZE, TrapFrame
 from pyucore.machine import STOP_BUDGET, MachineTrap
 from pyucore.machine.riscv import (
@@ -144,8 +145,7 @@ def exception_handler(tf):
     cause = tf.cause
     if cause == CAUSE_USER_ECALL:
         tf.epc = tf.epc + 4
-        from pyucore.kern.syscall.syscall import syscall
-        syscall()
+        sysc.syscall()
     elif cause in _PAGE_FAULTS:
         if not trap_in_kernel(tf) and P.current.faults_without_progress > MAX_FAULTS_WITHOUT_PROGRESS:
             cprintf("%s\n", exception_message(cause))
@@ -159,8 +159,7 @@ def exception_handler(tf):
         cprintf("Breakpoint\n")
         if trap_in_kernel(tf) and tf.reg(17) == 10:
             tf.epc = tf.epc + 4
-            from pyucore.kern.syscall.syscall import syscall
-            syscall()
+            sysc.syscall()
             kernel_execve_ret(tf)
         else:
             _fatal(tf, "breakpoint")
@@ -223,7 +222,6 @@ def trapret(tf):
     proc = P.current
     while True:
         cpu.regs[:] = tf.load_regs()
-        cpu.regs[0] = 0
         cpu.pc = tf.epc
         budget = next_tick - cpu.instret
         if max_insns is not None:
@@ -251,16 +249,15 @@ def trapret(tf):
 def kernel_execve(name, length, binary, size):
     """user_main's exec: an ebreak with a7 = 10 and SYS_exec's arguments, taken from the kernel;
     returns only if do_execve returned an error (its value)."""
-    from pyucore.kern.syscall.syscall import SYS_exec
     cur = P.current
     tf = TrapFrame(cur.kstack + KSTACKSIZE - 2 * TF_SIZE)
     tf.clear()
-    for reg, value in ((17, 10), (10, SYS_exec), (11, name), (12, length), (13, binary), (14, size)):
+    for reg, value in ((17, 10), (10, sysc.SYS_exec), (11, name), (12, length), (13, binary), (14, size)):
         tf.set_reg(reg, value)
     tf.status = cur.tf.status
     tf.cause = CAUSE_BREAKPOINT
     trap(tf)
-    return tf.reg(10) - (1 << 64) if tf.reg(10) >> 63 else tf.reg(10)
+    return sysc.c_int(tf.reg(10))
 
 
 def kernel_execve_ret(tf):
