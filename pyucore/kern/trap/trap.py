@@ -82,6 +82,30 @@ def clock_set_next_event():
     next_tick += tick_insns
 
 
+def clock_budget(instret):
+    """Returns how many instructions the CPU may run from instret before a tick that can change
+    anything: the next tick that asks for a reschedule. The ticks before it only re-arm the timer
+    and count (interrupt_handler), so clock_catch_up replays them after the run. A process already
+    asked to reschedule, or killed, runs only to the next tick, where trap() acts on it."""
+    if P.current is not None and (P.current.need_resched or P.current.flags & P.PF_EXITING):
+        return next_tick - instret
+    silent = tick_num - 1 - ticks % tick_num
+    return next_tick + silent * tick_insns - instret
+
+
+def clock_catch_up(instret, trapped):
+    """Replays the ticks whose deadlines a run went past without stopping (before instret, or at
+    instret when the run stopped at a trap, which the tick would have preceded); returns the last
+    replayed deadline, or None. Needs a run of at most clock_budget instructions."""
+    global ticks
+    last = None
+    while next_tick < instret or (trapped and next_tick == instret):
+        last = next_tick
+        clock_set_next_event()
+        ticks += 1
+    return last
+
+
 def trap_in_kernel(tf):
     """True iff tf was saved by a trap taken in S-mode (SPP set)."""
     return bool(tf.status & SSTATUS_SPP)
@@ -217,21 +241,24 @@ def trap(tf):
 
 def trapret(tf):
     """Returns to user mode through tf and never comes back: runs the CPU until each trap or timer
-    tick, then handles it (what __trapret / __alltraps do around the hardware)."""
+    tick that can change anything, then handles it (what __trapret / __alltraps do around the
+    hardware); the ticks in between are counted exactly from the instructions retired."""
     cpu = hw.cpu
     proc = P.current
     while True:
         cpu.regs[:] = tf.load_regs()
         cpu.pc = tf.epc
-        budget = next_tick - cpu.instret
+        budget = clock_budget(cpu.instret)
         if max_insns is not None:
             if cpu.instret >= max_insns:
                 raise InstructionLimit(max_insns)
             budget = min(budget, max_insns - cpu.instret)
         before = cpu.instret
         why = cpu.run(budget)
+        last_tick = clock_catch_up(cpu.instret, why != STOP_BUDGET)
         proc.stats["insns"] += cpu.instret - before
-        stuck = cpu.instret == before and why in _PAGE_FAULTS
+        # a fault right at a replayed tick would have come in a run of its own that retired nothing
+        stuck = cpu.instret == (before if last_tick is None else last_tick) and why in _PAGE_FAULTS
         proc.faults_without_progress = proc.faults_without_progress + 1 if stuck else 0
         tf.save_regs(cpu.regs)
         tf.epc = cpu.pc
