@@ -97,9 +97,18 @@ def build_parser() -> argparse.ArgumentParser:
     listing.set_defaults(handler=cmd_list)
 
     from pyucore.tools import grade  # the grader module is light: it imports the kernel only to run
-    grading = commands.add_parser("grade", help="run the 13 graded lab5 tests")
+    grading = commands.add_parser("grade", help="run the 13 graded lab5 tests",
+                                  description="Run the graded lab5 tests, each in a child process with limits.")
+    grading.add_argument("names", nargs="*", metavar="NAME", help="run only these tests (default: all 13)")
     grading.add_argument("--patterns", choices=tuple(grade.PATTERN_SETS), default=grade.DEFAULT_PATTERNS,
                          help=f"which course year's patterns to check (default {grade.DEFAULT_PATTERNS})")
+    grading.add_argument("--max-insns", type=_positive_int, metavar="N",
+                         help=f"stop each test after N user instructions (default: {grade.LIMIT_FACTOR}x what "
+                              "the reference kernel needs for that test)")
+    grading.add_argument("--timeout", type=_positive_float, metavar="SECONDS",
+                         help="stop each test after this much wall time (default: ample for its instructions)")
+    grading.add_argument("--json", type=_report_file, metavar="FILE", help="also write the results as JSON")
+    grading.add_argument("--junit", type=_report_file, metavar="FILE", help="also write the results as JUnit XML")
     grading.set_defaults(handler=cmd_grade)
 
     cc = commands.add_parser("cc", help="compile a C file against the user library into an ELF")
@@ -133,6 +142,17 @@ def _positive_int(text: str) -> int:
     return value
 
 
+def _positive_float(text: str) -> float:
+    """argparse type: a positive number; raises ArgumentTypeError otherwise."""
+    try:
+        value = float(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"not a number: {text!r}") from None
+    if not value > 0 or value == float("inf"):
+        raise argparse.ArgumentTypeError(f"must be a positive number: {text!r}")
+    return value
+
+
 def _int_between(low: int, high: int):
     """Returns an argparse type for an integer from low to high (0x hex accepted)."""
     def int_between(text: str) -> int:
@@ -146,6 +166,17 @@ def _int_between(low: int, high: int):
 def _trace_file(text: str) -> str:
     """argparse type: a path the trace can be written to (checked before the run, which may be long);
     raises ArgumentTypeError for an empty name, a directory, or a missing or unwritable place."""
+    return _writable_file(text, "the trace")
+
+
+def _report_file(text: str) -> str:
+    """argparse type: a path a grade report can be written to (checked before the tests run)."""
+    return _writable_file(text, "the report")
+
+
+def _writable_file(text: str, what: str) -> str:
+    """Returns text when it names a file that can be written; raises ArgumentTypeError for an empty
+    name, a directory, or a missing or unwritable place, naming what would be written."""
     if not text:
         raise argparse.ArgumentTypeError("needs a file name")
     path = Path(text)
@@ -158,7 +189,7 @@ def _trace_file(text: str) -> str:
         problem = "permission denied"
     else:
         return text
-    raise argparse.ArgumentTypeError(f"{text}: cannot write the trace: {problem}")
+    raise argparse.ArgumentTypeError(f"{text}: cannot write {what}: {problem}")
 
 
 def cmd_run(args) -> int:
@@ -346,9 +377,31 @@ def cmd_list(args) -> int:
 
 
 def cmd_grade(args) -> int:
-    """Runs the grader with the chosen pattern set; returns 0 at full score, 1 below."""
+    """Runs the selected graded tests, each isolated under limits, with the chosen pattern set, and
+    writes the requested reports; returns 0 at full marks, 1 below. Raises UsageError for an unknown
+    test name or a report that cannot be written."""
     from pyucore.tools import grade
-    return grade.exit_status(grade.grade(args.patterns))
+    try:
+        names = grade.select_tests(args.names, args.patterns)
+    except ValueError as exc:
+        raise UsageError(str(exc)) from None
+    run = grade.isolated_runner(None, args.max_insns, args.timeout)
+    outcomes = []
+    score = grade.grade(args.patterns, run=run, names=names, outcomes=outcomes)
+    _write_reports(args, outcomes, [])
+    return grade.exit_status(score, names)
+
+
+def _write_reports(args, outcomes: list, checks: list) -> None:
+    """Writes the --json and --junit reports asked for; raises UsageError when one cannot be written."""
+    from pyucore.tools import grade_report
+    for path, write in ((args.json, grade_report.write_json), (args.junit, grade_report.write_junit)):
+        if path is None:
+            continue
+        try:
+            write(path, outcomes, checks)
+        except OSError as exc:
+            raise UsageError(f"{path}: cannot write the report: {exc.strerror or exc}") from None
 
 
 def cmd_cc(args) -> int:

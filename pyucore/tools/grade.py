@@ -18,12 +18,32 @@ import time
 from dataclasses import dataclass
 from typing import Callable, Optional, TextIO
 
+from pyucore.tools import grade_hints, grade_runner
+from pyucore.tools.grade_runner import Limits
+
 POINTS_RESULT = 7
 POINTS_OUTPUT = 3
 DEFAULT_PATTERNS = "2024"
 
+# The default limits of a test: LIMIT_FACTOR times the user instructions the reference kernel needs
+# (REFERENCE_INSNS, measured with `python benchmarks/grade.py --reference-insns`; the grader's tests
+# check the table against the built-in kernel), but at least one scheduling slice (boot's default
+# tick_insns x tick_num), so a kernel that schedules differently still has room. The wall limit
+# allows those instructions at SLOW_INSNS_PER_SECOND (a tenth of what the Python CPU does on a busy
+# 2-core host) plus a boot's kernel work and a child's start.
+LIMIT_FACTOR = 10
+SLICE_INSNS = grade_hints.SLICE_INSNS
+SLOW_INSNS_PER_SECOND = 2_000_000
+BOOT_ALLOWANCE_SECONDS = 10.0
+REFERENCE_INSNS = {
+    "badsegment": 2377, "divzero": 2846, "softint": 31, "faultread": 12, "faultreadkernel": 14,
+    "hello": 1955, "testbss": 16781125, "pgdir": 1539, "yield": 10032, "badarg": 1402, "exit": 6225,
+    "spin": 3011371, "forktest": 25141,
+}
+
 CONTEXT_LINES = 3        # console lines shown after the line where a missing pattern was expected
 MAX_OFFENDING_LINES = 3  # lines shown for a forbidden pattern that matched
+MAX_EXPLAINED = 3        # failures of one check explained in full (a kernel that stops early misses many)
 
 
 @dataclass(frozen=True)
@@ -170,21 +190,29 @@ class Failure:
 
 @dataclass(frozen=True)
 class TestOutcome:
-    """What one graded program scored: the failures of each check, and an error if it could not run."""
+    """What one graded program scored: the failures of each check, and, when the run did not end
+    normally, why it stopped (a limit, an error in the kernel, a crash) and a hint to the cause."""
 
     name: str
     result_failures: tuple
     output_failures: tuple
     seconds: float = 0.0
-    error: Optional[str] = None
+    stopped: Optional[str] = None
+    hint: Optional[object] = None     # a grade_hints.Hint
+    abnormal: bool = False            # the run raised, crashed or hung (not just a wrong console)
 
     @property
     def score(self) -> int:
-        """7 points when check result holds, plus 3 when check output holds; 0 if the run failed."""
-        if self.error is not None:
-            return 0
+        """7 points when check result holds, plus 3 when check output holds (on what the console
+        showed until the run ended or was stopped)."""
         return (POINTS_RESULT if not self.result_failures else 0) + \
             (POINTS_OUTPUT if not self.output_failures else 0)
+
+    @property
+    def messages(self) -> tuple:
+        """One line per failure and the stop reason, for reports (the console details left out)."""
+        return tuple(f.message for f in self.result_failures + self.output_failures) + \
+            ((self.stopped,) if self.stopped else ())
 
 
 def console_lines(console: str) -> list:
@@ -265,13 +293,51 @@ def grade_console(name: str, console: str, patterns: str = DEFAULT_PATTERNS, sec
                        check_patterns(console, pattern_set.common), seconds)
 
 
+def grade_run(name: str, report, patterns: str = DEFAULT_PATTERNS, seconds: float = 0.0) -> TestOutcome:
+    """Needs a graded program's name and the RunReport of its run; returns its outcome with why the
+    run stopped (what it was waiting for) and, when it lost points, a hint to the likely cause."""
+    outcome = grade_console(name, report.console, patterns, seconds)
+    stopped = _stop_message(name, report.stop, outcome)
+    if outcome.score == POINTS_RESULT + POINTS_OUTPUT and stopped is None:
+        return outcome
+    hint = grade_hints.hint_for(grade_hints.Evidence(name, report.console, report.stop,
+                                                     report.stats.get("instructions")))
+    abnormal = report.stop is not None and report.stop[0] != "insns"
+    return dataclasses.replace(outcome, stopped=stopped, hint=hint, abnormal=abnormal)
+
+
+def _stop_message(name: str, stop: Optional[tuple], outcome: TestOutcome) -> Optional[str]:
+    """The line that says why a run stopped early, naming the first line it was waiting for."""
+    if stop is None:
+        return None
+    kind, detail = stop
+    if kind in ("error", "crash"):
+        return f"{name}: {detail}"
+    waiting = next((f.pattern.text for f in outcome.result_failures + outcome.output_failures
+                    if not f.pattern.inverted), None)
+    after = f"waiting for '{waiting}'" if waiting else "after its last expected line"
+    if kind == "insns":
+        return f"{name}: timed out after {detail} instructions {after}"
+    return f"{name}: timed out after {detail:g} s of wall time {after} (a kernel function that never " \
+           "returns, or a very slow run: --timeout raises the limit)"
+
+
 def format_outcome(outcome: TestOutcome) -> str:
-    """Returns the two check lines of a test and the explanation of each failure, grade.sh style."""
-    if outcome.error is not None:
-        return (_check_line("check result", False) + f"   !! error: the run failed: {outcome.error}\n"
-                + _check_line("check output", False))
-    return (_check_line("check result", not outcome.result_failures) + _explain(outcome.result_failures)
+    """Returns the two check lines of a test and the explanation of each failure, grade.sh style,
+    then why the run stopped and the hint, if any."""
+    text = (_check_line("check result", not outcome.result_failures) + _explain(outcome.result_failures)
             + _check_line("check output", not outcome.output_failures) + _explain(outcome.output_failures))
+    if outcome.stopped:
+        text += _indented("   !! ", outcome.stopped)
+    if outcome.hint is not None:
+        text += _indented("   hint: ", str(outcome.hint))
+    return text
+
+
+def _indented(prefix: str, text: str) -> str:
+    """text after prefix, its further lines indented below the first."""
+    lines = text.rstrip("\n").split("\n")
+    return prefix + lines[0] + "\n" + "".join(f"{' ' * len(prefix)}{line}\n" for line in lines[1:])
 
 
 def _check_line(label: str, ok: bool) -> str:
@@ -280,50 +346,89 @@ def _check_line(label: str, ok: bool) -> str:
 
 
 def _explain(failures: tuple) -> str:
-    """Returns the `!! error:` line of each failure followed by its indented details."""
+    """Returns the `!! error:` line of each failure followed by its indented details (for the first
+    MAX_EXPLAINED failures; one line counts the others)."""
     text = ""
-    for failure in failures:
+    for failure in failures[:MAX_EXPLAINED]:
         text += f"   !! error: {failure.message}\n"
         text += "".join(f"      {detail}\n" for detail in failure.details)
+    if len(failures) > MAX_EXPLAINED:
+        text += f"   !! ... and {len(failures) - MAX_EXPLAINED} more missing or unexpected lines\n"
     return text
 
 
-def boot_console(name: str) -> str:
-    """Boots pyucore with a built-in program and returns its console (the grader's default runner)."""
-    from pyucore import api  # imported here so the grader's checks work without the kernel
-    return api.boot(program=name).console
+def default_limits(name: str) -> Limits:
+    """The limits of graded program name: LIMIT_FACTOR times what the reference kernel needs (at
+    least a scheduling slice of instructions), and wall seconds for those instructions at
+    SLOW_INSNS_PER_SECOND plus a boot's allowance."""
+    insns = max(LIMIT_FACTOR * REFERENCE_INSNS[name], SLICE_INSNS)
+    return Limits(insns, BOOT_ALLOWANCE_SECONDS + insns / SLOW_INSNS_PER_SECOND)
 
 
-def grade(patterns: str = DEFAULT_PATTERNS, run: Optional[Callable] = None, out: Optional[TextIO] = None) -> int:
-    """Runs each graded program through run(name) -> console (default: boot it), prints each test's
-    checks and the total to out (default: the current sys.stdout), and returns the score. A run that
-    raises scores 0 and the others still run. Raises ValueError for an unknown pattern set."""
+def isolated_runner(kernel: Optional[str] = None, max_insns: Optional[int] = None,
+                    seconds: Optional[float] = None) -> Callable:
+    """Returns run(name) -> RunReport: the program booted in a child process on kernel (None: the
+    built-in one; else a workspace directory) under its default limits, or the given ones."""
+    def run(name: str):
+        limits = default_limits(name)
+        limits = Limits(max_insns or limits.max_insns, seconds or limits.seconds)
+        return grade_runner.run_test(name, kernel, limits)
+    return run
+
+
+def select_tests(names, patterns: str = DEFAULT_PATTERNS) -> tuple:
+    """Needs test names (empty: all); returns them in grading order. Raises ValueError naming the
+    valid tests for an unknown name."""
+    graded = tuple(PATTERN_SETS[patterns].results)
+    unknown = [name for name in names if name not in graded]
+    if unknown:
+        raise ValueError(f"unknown test {unknown[0]!r}; the graded tests are: {', '.join(graded)}")
+    return tuple(name for name in graded if not names or name in names)
+
+
+def grade(patterns: str = DEFAULT_PATTERNS, run: Optional[Callable] = None, out: Optional[TextIO] = None,
+          names=(), outcomes: Optional[list] = None) -> int:
+    """Runs each selected graded program (names; empty: all 13) through run(name) -> RunReport or
+    console text (default: an isolated boot of the built-in kernel), prints each test's checks as it
+    finishes and the total to out (default: the current sys.stdout), appends each TestOutcome to
+    outcomes when given, and returns the score. A run that raises scores what an empty console scores
+    and the others still run. Raises ValueError for an unknown pattern set or test name."""
     if patterns not in PATTERN_SETS:
         raise ValueError(f"unknown pattern set {patterns!r}; choose one of {', '.join(PATTERN_SETS)}")
-    run = run or boot_console
+    selected = select_tests(names, patterns)
+    run = run or isolated_runner()
     out = out or sys.stdout
     total = 0
-    for name in PATTERN_SETS[patterns].results:
+    for name in selected:
         out.write(f"{name + ':':<24}")
         out.flush()  # the name shows while the program runs
         outcome = _run_one(name, patterns, run)
         out.write(f" ({outcome.seconds:.1f}s)\n" + format_outcome(outcome))
         out.flush()
         total += outcome.score
-    out.write(f"Total Score: {total}/{MAX_SCORE}\n")
+        if outcomes is not None:
+            outcomes.append(outcome)
+    out.write(f"Total Score: {total}/{max_score(selected)}\n")
     return total
 
 
+def max_score(names) -> int:
+    """The full marks of the graded tests names."""
+    return len(names) * (POINTS_RESULT + POINTS_OUTPUT)
+
+
 def _run_one(name: str, patterns: str, run: Callable) -> TestOutcome:
-    """Runs and checks one program; an exception from run becomes the outcome's error."""
+    """Runs and checks one program; an exception from run becomes the outcome's stop reason."""
     start = time.monotonic()  # host time, only to show how long a test took
     try:
-        console = run(name)
+        report = run(name)
     except Exception as exc:  # a crash in one test must not stop the grader
-        return TestOutcome(name, (), (), time.monotonic() - start, f"{type(exc).__name__}: {exc}")
-    return grade_console(name, console, patterns, time.monotonic() - start)
+        report = grade_runner.RunReport("", ("error", f"the run failed: {type(exc).__name__}: {exc}"))
+    if isinstance(report, str):
+        report = grade_runner.RunReport(report)
+    return grade_run(name, report, patterns, time.monotonic() - start)
 
 
-def exit_status(score: int) -> int:
-    """Returns the grader's exit status: 0 for a full score, 1 below it (as grade.sh)."""
-    return 0 if score >= MAX_SCORE else 1
+def exit_status(score: int, names=GRADED_PROGRAMS) -> int:
+    """Returns the grader's exit status: 0 for full marks of the tests names, 1 below (as grade.sh)."""
+    return 0 if score >= max_score(names) else 1

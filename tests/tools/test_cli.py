@@ -269,9 +269,9 @@ def test_list_prints_one_line_per_built_in_program(monkeypatch, capsys):
 def test_grade_exits_0_at_full_score_and_1_below(monkeypatch):
     from pyucore.tools import grade
     chosen = []
-    monkeypatch.setattr(grade, "grade", lambda patterns: chosen.append(patterns) or 130)
+    monkeypatch.setattr(grade, "grade", lambda patterns, **options: chosen.append(patterns) or 130)
     assert cli.main(["grade", "--patterns", "2024"]) == 0
-    monkeypatch.setattr(grade, "grade", lambda patterns: 123)
+    monkeypatch.setattr(grade, "grade", lambda patterns, **options: 123)
     assert cli.main(["grade"]) == 1
     assert chosen == ["2024"]
 

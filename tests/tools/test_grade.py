@@ -272,11 +272,16 @@ def test_grader_rejects_an_unknown_pattern_set():
         grade.grade("2023", run=lambda name: "", out=io.StringIO())
 
 
-def test_grader_boots_the_kernel_by_default(monkeypatch):
-    booted = []
-    monkeypatch.setattr(grade, "boot_console", lambda name: booted.append(name) or passing_console(name, "2025"))
+def test_grader_runs_each_test_isolated_under_its_default_limits_by_default(monkeypatch):
+    started = []
+
+    def run_test(name, kernel, limits):
+        started.append((name, kernel, limits))
+        return grade.grade_runner.RunReport(passing_console(name, "2025"))
+    monkeypatch.setattr(grade.grade_runner, "run_test", run_test)
     assert grade.grade("2025", out=io.StringIO()) == 130
-    assert len(booted) == 13
+    assert [name for name, _, _ in started] == list(GRADED_PROGRAMS)
+    assert all(kernel is None and limits == grade.default_limits(name) for name, kernel, limits in started)
 
 
 def test_exit_status_is_1_below_130_and_0_at_130():
@@ -288,3 +293,62 @@ def test_exit_status_is_1_below_130_and_0_at_130():
 def test_grader_prints_to_stdout_by_default(capsys):
     grade.grade("2025", run=lambda name: passing_console(name, "2025"))
     assert capsys.readouterr().out.endswith("Total Score: 130/130\n")
+
+
+# --- runs that stop early, selection ----------------------------------------------------------------
+
+def stopped_spin(stop):
+    return grade.grade_runner.RunReport(passing_console("spin", "2025").split("kill returns 0")[0], stop)
+
+
+def test_a_test_stopped_by_the_instruction_limit_says_what_it_was_waiting_for():
+    outcome = grade.grade_run("spin", stopped_spin(("insns", 30113710)), "2025")
+    assert outcome.stopped == "spin: timed out after 30113710 instructions waiting for 'kill returns 0'"
+    assert outcome.score == 3 and not outcome.abnormal
+    assert "   !! spin: timed out after 30113710 instructions waiting for 'kill returns 0'\n" in \
+        grade.format_outcome(outcome)
+
+
+def test_a_test_stopped_by_the_wall_limit_says_what_it_was_waiting_for_and_how_to_raise_it():
+    outcome = grade.grade_run("spin", stopped_spin(("wall", 2.5)), "2025")
+    assert outcome.stopped.startswith("spin: timed out after 2.5 s of wall time waiting for 'kill returns 0'")
+    assert "--timeout" in outcome.stopped and outcome.abnormal
+
+
+def test_a_test_whose_kernel_raised_shows_the_message_and_its_hint():
+    report = grade.grade_runner.RunReport("", ("error", "LAB5 EXERCISE 2: copy_range - copy the bytes\n"
+                                                        "  at kern/mm/pmm.py:300"))
+    outcome = grade.grade_run("exit", report, "2025")
+    text = grade.format_outcome(outcome)
+    assert "   !! exit: LAB5 EXERCISE 2: copy_range - copy the bytes\n" \
+           "        at kern/mm/pmm.py:300\n" in text
+    assert "   hint: LAB5 EXERCISE 2: this blank is not filled in yet: copy_range - copy the bytes\n" in text
+    assert outcome.score == 0 and outcome.abnormal
+
+
+def test_a_passing_test_gets_no_hint_and_no_stop_line():
+    outcome = grade.grade_run("hello", grade.grade_runner.RunReport(passing_console("hello")), "2024")
+    assert outcome.hint is None and outcome.stopped is None and outcome.messages == ()
+
+
+def test_a_failed_check_shows_three_failures_in_full_and_counts_the_rest():
+    text = grade.format_outcome(grade_console("forktest", "", "2024"))
+    assert text.count("!! error: missing") == 6   # 3 of the result check, 3 of the output check
+    assert "   !! ... and 5 more missing or unexpected lines\n" in text
+    assert "   !! ... and 17 more missing or unexpected lines\n" in text
+
+
+def test_named_tests_run_alone_in_grading_order_and_are_scored_out_of_their_own_maximum():
+    seen, out = [], io.StringIO()
+    score = grade.grade("2025", run=lambda name: seen.append(name) or passing_console(name, "2025"), out=out,
+                        names=("spin", "hello"))
+    assert seen == ["hello", "spin"]
+    assert out.getvalue().endswith("Total Score: 20/20\n")
+    assert grade.exit_status(score, ("hello", "spin")) == 0
+    assert grade.exit_status(score - 1, ("hello", "spin")) == 1
+
+
+def test_an_unknown_test_name_is_refused_naming_the_valid_ones():
+    with pytest.raises(ValueError) as error:
+        grade.select_tests(["hello", "helo"])
+    assert str(error.value) == f"unknown test 'helo'; the graded tests are: {', '.join(GRADED_PROGRAMS)}"
