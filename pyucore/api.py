@@ -87,12 +87,12 @@ def _collect_stats(events):
     """Counters of a finished boot: memory (from pmm), processes, syscalls, faults, instructions."""
     from pyucore.kern import hw
     from pyucore.kern.mm import pmm
-    from pyucore.kern.trap import trap
+    from pyucore.kern.driver import clock
     stats = dict(pmm.stats)
     kinds = Counter(e["kind"] for e in events)
     stats.update(forks=kinds.get("fork", 0), execs=kinds.get("exec", 0), exits=kinds.get("exit", 0),
                  syscalls=kinds.get("syscall", 0), page_faults=kinds.get("pgfault", 0),
-                 switches=kinds.get("switch", 0), instructions=hw.cpu.instret, ticks=trap.ticks)
+                 switches=kinds.get("switch", 0), instructions=hw.cpu.instret, ticks=clock.ticks)
     return stats
 
 
@@ -139,7 +139,8 @@ def boot(program=None, elf=None, name=None, cow=True, tick_insns=10000, tick_num
     too big for the RAM, OSError when the trace cannot be written."""
     from pyucore.kern.debug import events as kevents
     from pyucore.kern.driver.console import cons_text
-    from pyucore.kern.init.init import Deadlock, kern_init
+    from pyucore.kern.init.init import kern_init
+    from pyucore.kern.process.proc import Deadlock
     from pyucore.kern.trap.trap import InstructionLimit
     from pyucore.machine import Machine
     _check_request(program, elf, tick_insns, tick_num, max_insns, cpu, ram_mib, console)

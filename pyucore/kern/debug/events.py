@@ -4,7 +4,7 @@ Each event is a dict with the virtual time `t` (user instructions retired so far
 `pid` it concerns and kind-specific fields. Tools (trace, stats, tests) read them instead of the console.
 """
 
-from pyucore.kern import hw
+from .. import hw
 
 events = []
 listener = None      # called with each event as it is recorded (live views such as --verbose), or None

@@ -3,8 +3,8 @@
 import os
 import sys
 
-from pyucore.kern.libs.printfmt import vprintfmt
-from pyucore.kern.libs.stdio import cprintf
+from ..libs.printfmt import vprintfmt
+from ..libs.stdio import cprintf
 
 _KERN_DIR = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 

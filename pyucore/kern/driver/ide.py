@@ -6,7 +6,7 @@ never written reads as zeros), so a device can be declared larger than what it u
 Device numbers are ucore's: MAX_IDE devices, the swap disk is device 1 (swapfs's SWAP_DEV_NO).
 """
 
-from pyucore.kern import hw
+from .. import hw
 
 SECTSIZE = 512
 MAX_IDE = 2

@@ -5,11 +5,11 @@ slot number shifted left by 8 (bit 0, V, stays clear). Slot 0 is never used, so 
 0, which means "nothing mapped". Slot i covers the PAGE_NSECT sectors from i * PAGE_NSECT.
 """
 
-from pyucore.kern.debug.panic import panic
-from pyucore.kern.driver.ide import (
+from ..debug.panic import panic
+from ..driver.ide import (
     SECTSIZE, ide_copy_secs, ide_device_size, ide_device_valid, ide_read_secs, ide_write_secs,
 )
-from pyucore.kern.mm.mmu import PGSIZE
+from ..mm.mmu import PGSIZE
 
 PAGE_NSECT = PGSIZE // SECTSIZE
 SWAP_DEV_NO = 1

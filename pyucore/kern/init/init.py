@@ -5,21 +5,17 @@ needs in RAM: the boot page directory, idle's boot stack, and the user program t
 ELF bytes, as ucore links `_binary_obj___user_<name>_out_start`).
 """
 
-from pyucore.kern import hw
-from pyucore.kern.debug.events import events_init
-from pyucore.kern.driver.console import cons_init
-from pyucore.kern.driver.ide import ide_init
-from pyucore.kern.libs.stdio import cprintf
-from pyucore.kern.mm import pmm, swap, vmm
-from pyucore.kern.mm.memlayout import KERNEL_BEGIN_PADDR, KSTACKSIZE
-from pyucore.kern.mm.mmu import PGSIZE, ROUNDUP
-from pyucore.kern.process import proc
-from pyucore.kern.schedule.sched import schedule
-from pyucore.kern.trap import trap
-
-
-class Deadlock(Exception):
-    """No process can run and none will ever become runnable."""
+from .. import hw
+from ..debug.events import events_init
+from ..driver import clock
+from ..driver.console import cons_init
+from ..driver.ide import ide_init
+from ..libs.stdio import cprintf
+from ..mm import pmm, swap, vmm
+from ..mm.memlayout import KERNEL_BEGIN_PADDR, KSTACKSIZE
+from ..mm.mmu import PGSIZE, ROUNDUP
+from ..process import proc
+from ..trap import trap
 
 
 def load_kernel_image(name, elf):
@@ -42,7 +38,7 @@ def kern_init(machine, name, elf, tick_insns=10000, tick_num=100, max_insns=None
               console=None, quiet_boot=False, on_event=None, pgdir_at_exit=False):
     """Boots the kernel on machine to run program `name` (ELF bytes elf); on_event (or None) sees each
     kernel event as it happens; pgdir_at_exit prints each process's page table as it exits.
-    Returns only by exception: Shutdown (clean halt), KernelPanic, Deadlock or InstructionLimit."""
+    Returns only by exception: Shutdown (clean halt), KernelPanic, proc.Deadlock or trap.InstructionLimit."""
     hw.bind(machine)
     proc.current = None            # no process exists until proc_init (a previous boot's may linger)
     cons_init(console, quiet_boot)
@@ -52,21 +48,13 @@ def kern_init(machine, name, elf, tick_insns=10000, tick_num=100, max_insns=None
     swap.swap_init_ok = False      # a new boot: swap is off until swap_init (ucore's zeroed BSS)
     cprintf("(THU.CST) os is loading ...\n\n")
     pmm.pmm_init(end, boot_pgdir)
-    trap.idt_init()
+    trap.idt_init(tick_num, max_insns)
     vmm.vmm_init()
     proc.fork_share = 1 if cow else 0
     proc.pgdir_at_exit = pgdir_at_exit
     proc.proc_init(program)
     ide_init()
     swap.swap_init()
-    trap.clock_init(tick_insns, tick_num, max_insns)
-    cpu_idle()
+    clock.clock_init(tick_insns)
+    proc.cpu_idle()
 
-
-def cpu_idle():
-    """idle: schedules whenever asked; being back here means nothing can ever run again."""
-    while True:
-        if proc.idleproc.need_resched:
-            schedule()
-        raise Deadlock("no runnable process: %s" % ", ".join(
-            "pid %d (%s) %s" % (p.pid, p.name, proc.STATE_NAMES[p.state]) for p in proc.proc_list))

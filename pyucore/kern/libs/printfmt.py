@@ -13,7 +13,7 @@ pads with dashes), this follows C.
 import operator
 import re
 
-from pyucore.kern.libs.error import (
+from .error import (
     E_BAD_PROC, E_FAULT, E_INVAL, E_INVAL_ELF, E_KILLED, E_NO_FREE_PROC, E_NO_MEM, E_PANIC,
     E_UNSPECIFIED, MAXERROR,
 )

@@ -1,7 +1,7 @@
 """Kernel console output (ucore's kern/libs/stdio.c): cputchar, cputs, cprintf."""
 
-from pyucore.kern.driver.console import cons_putbyte, cons_putc
-from pyucore.kern.libs.printfmt import vprintfmt
+from ..driver.console import cons_putbyte, cons_putc
+from .printfmt import vprintfmt
 
 
 def cputchar(c):

@@ -2,8 +2,8 @@
 
 import bisect
 
-from pyucore.kern.debug.panic import kassert
-from pyucore.kern.mm.memlayout import (
+from ..debug.panic import kassert
+from .memlayout import (
     ClearPageProperty, PageProperty, PageReserved, SetPageProperty, set_page_ref,
 )
 

@@ -2,6 +2,8 @@
 
 from pyucore.machine.riscv import PGSIZE, RAM_BASE, RAM_SIZE
 
+from ..debug.panic import panic
+
 KERNBASE = 0xFFFFFFFFC0200000
 KERNEL_BEGIN_PADDR = 0x80200000
 KERNEL_BEGIN_VADDR = KERNBASE
@@ -69,7 +71,6 @@ def page_ref_dec(page):
     """Drops one reference from page; returns the new count. A count below zero is a kernel bug: panic."""
     page.ref -= 1
     if page.ref < 0:
-        from pyucore.kern.debug.panic import panic
         panic("page at pa 0x%lx has a negative reference count %d", page.ppn << 12, page.ref)
     return page.ref
 

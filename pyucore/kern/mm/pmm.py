@@ -6,22 +6,22 @@ the kernel virtual address ucore would print.
 
 import struct
 
-from pyucore.kern import hw
-from pyucore.kern.debug.panic import kassert, panic
-from pyucore.kern.libs.error import E_NO_MEM
-from pyucore.kern.libs.stdio import cprintf
-from pyucore.kern.mm.default_pmm import default_pmm_manager
-from pyucore.kern.mm.memlayout import (
+from .. import hw
+from ..debug.panic import kassert, panic
+from ..libs.error import E_NO_MEM
+from ..libs.stdio import cprintf
+from .default_pmm import default_pmm_manager
+from .memlayout import (
     KERNBASE, KERNEL_BEGIN_PADDR, NBASE, PHYSICAL_MEMORY_OFFSET, Page, SetPageReserved,
     page_ref_dec, page_ref_inc, set_page_ref,
 )
-from pyucore.kern.mm.mmu import (
+from .mmu import (
     NPTEENTRY, PDX0, PDX1, PGSHIFT, PGSIZE, PTE_A, PTE_ADDR, PTE_COW, PTE_D, PTE_R, PTE_U, PTE_USER,
     PTE_V, PTE_W, PTE_X, PTSIZE, PTX, ROUNDDOWN, ROUNDUP, SATP_MODE_SV39, ptd_create, pte_create,
 )
 from pyucore.machine.riscv import ACCESS_LOAD, ACCESS_STORE, PTE_G
 
-from pyucore.kern.mm import swap  # noqa: E402  (swap uses pmm: imported last, used at call time)
+from . import swap  # noqa: E402  (swap uses pmm: imported last, used at call time)
 
 va_pa_offset = PHYSICAL_MEMORY_OFFSET
 pages = []            # every Page of RAM, indexed by ppn - NBASE
@@ -242,8 +242,7 @@ def pgdir_alloc_page(pgdir, la, perm):
     if page_insert(pgdir, page, la, perm) != 0:
         free_page(page)
         return None
-    if swap.swap_init_ok:
-        swap.swap_track(pgdir, la, page)
+    track_swappable(pgdir, la, page)
     return page
 
 
@@ -296,70 +295,77 @@ def exit_range(pgdir, start, end):
 
 
 def copy_range(to, from_, start, end, share):
-    """Copies the user mappings of [start, end) from page table from_ into to: a private copy of each
-    page (share == 0), or the same page shared copy-on-write (share == 1: a writable page becomes
-    read-only + PTE_COW in both tables). A page on the swap disk gets a copy of its slot either way.
-    Returns 0 or -E_NO_MEM."""
+    """Copies the user mappings of [start, end) (page aligned) from page table from_ into to, page by
+    page: a private copy of each page (share == 0), or the same page shared copy-on-write (share == 1:
+    a writable page becomes read-only + PTE_COW in both tables). A page on the swap disk gets a copy of
+    its slot either way. Returns 0 or -E_NO_MEM."""
     ram = hw.ram
-    write_protected = False
-    table_of, table = None, None        # the child's level-0 table for the current 2 MiB block
-    for la, ptep, _ in _present_ptes(from_, start, end):
-        if la >> 21 != table_of:
-            nptep = get_pte(to, la, True)
+    while start < end:
+        ptep = get_pte(from_, start, False)
+        if ptep is None:
+            start = ROUNDDOWN(start + PTSIZE, PTSIZE)
+            continue
+        if ram.read_u64(ptep) != 0:
+            nptep = get_pte(to, start, True)
             if nptep is None:
                 return -E_NO_MEM
-            table_of, table = la >> 21, nptep - PTX(la) * 8
-        nptep = table + PTX(la) * 8
-        pte = ram.read_u64(ptep)        # read now: allocations so far may have swapped the page out
-        if not pte & PTE_V:
-            if swap.swap_dup(to, la, pte) != 0:
-                return -E_NO_MEM
-            continue
-        page = pages[PTE_ADDR(pte) // PGSIZE - NBASE]
-        if not share:
-            if _copy_page(to, la, page, pte & PTE_USER) != 0:
-                return -E_NO_MEM
-            continue
-        perm = pte & (PTE_USER | PTE_COW)
-        if perm & (PTE_W | PTE_COW):
-            perm = (perm & ~PTE_W) | PTE_COW
-            if pte & PTE_W:
-                ram.write_u64(ptep, pte_create(page.ppn, perm | (pte & (PTE_A | PTE_D))))
-                write_protected = True
-        page_ref_inc(page)
-        ram.write_u64(nptep, pte_create(page.ppn, perm))
-    if write_protected:
-        tlb_invalidate_all(from_)
+            pte = ram.read_u64(ptep)    # read now: the table's allocation may have swapped the page out
+            if not pte & PTE_V:
+                if swap.swap_dup(to, start, pte) != 0:
+                    return -E_NO_MEM
+            elif share:
+                page = pte2page(pte)
+                perm = pte & (PTE_USER | PTE_COW)
+                if perm & (PTE_W | PTE_COW):
+                    perm = (perm & ~PTE_W) | PTE_COW
+                    if pte & PTE_W:
+                        ram.write_u64(ptep, pte_create(page.ppn, perm | (pte & (PTE_A | PTE_D))))
+                        tlb_invalidate(from_, start)
+                page_ref_inc(page)
+                ram.write_u64(nptep, pte_create(page.ppn, perm))
+            else:
+                page = pte2page(pte)
+                perm = pte & PTE_USER
+                npage = alloc_page_keeping(page)
+                if npage is None:
+                    return -E_NO_MEM
+                hw.ram.copy_page(page2pa(npage), page2pa(page))
+                ret = page_insert(to, npage, start, perm)
+                if ret != 0:
+                    free_page(npage)
+                    return ret
+                track_swappable(to, start, npage)
+                stats["pages_copied_by_fork"] += 1
+        start += PGSIZE
     return 0
 
 
-def tlb_invalidate_all(pgdir):
-    """sfence.vma for every address: the kernel changed many PTEs of pgdir at once."""
-    hw.mmu.flush()
+def alloc_page_keeping(page):
+    """A free page (ref 0) allocated while page cannot be swapped out to make room; None when out of
+    memory."""
+    page_ref_inc(page)
+    npage = alloc_page()
+    page_ref_dec(page)
+    return npage
 
 
-def _copy_page(to, la, page, perm):
-    """Maps a fresh copy of page at la in to (an eager fork); 0 or -E_NO_MEM."""
-    if map_page_copy(to, la, page, perm) is None:
-        return -E_NO_MEM
-    stats["pages_copied_by_fork"] += 1
-    return 0
+def track_swappable(pgdir, la, page):
+    """Lists page, just mapped at la in pgdir, with the swap manager when swap is on."""
+    if swap.swap_init_ok:
+        swap.swap_track(pgdir, la, page)
 
 
 def map_page_copy(pgdir, la, page, perm):
     """Maps a fresh copy of page at la in pgdir with perm (replacing what la mapped), swappable when
     swap is on; returns the new Page, or None (nothing leaked) when out of memory."""
-    page_ref_inc(page)          # so that the allocation cannot swap the source page out
-    npage = alloc_page()
-    page_ref_dec(page)
+    npage = alloc_page_keeping(page)
     if npage is None:
         return None
     hw.ram.copy_page(page2pa(npage), page2pa(page))
     if page_insert(pgdir, npage, la, perm) != 0:
         free_page(npage)
         return None
-    if swap.swap_init_ok:
-        swap.swap_track(pgdir, la, npage)
+    track_swappable(pgdir, la, npage)
     return npage
 
 

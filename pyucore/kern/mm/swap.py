@@ -31,16 +31,18 @@ How pyucore's swap works, and where it differs from ucore's:
 - A corrupted swap entry (slot off the disk or not in use) is a kernel panic.
 """
 
-from pyucore.kern import hw
-from pyucore.kern.debug.panic import kassert, panic
-from pyucore.kern.driver.ide import ide_set_size
-from pyucore.kern.fs import swapfs
-from pyucore.kern.libs.error import E_NO_MEM
-from pyucore.kern.libs.stdio import cprintf
-from pyucore.kern.mm import pmm, vmm
-from pyucore.kern.mm.default_pmm import free_area_t
-from pyucore.kern.mm.memlayout import page_ref_dec
-from pyucore.kern.mm.mmu import PGSIZE, PTE_V, PTSIZE
+from .. import hw
+from ..debug.panic import kassert, panic
+from ..driver.ide import ide_set_size
+from ..fs import swapfs
+from ..libs.error import E_NO_MEM
+from ..libs.stdio import cprintf
+from . import pmm, swap_fifo, vmm
+from .default_pmm import free_area_t
+from .memlayout import page_ref_dec
+from .mmu import PGSIZE, PTE_V, PTSIZE
+from ..process import proc
+from ..trap import trap
 
 USER_SWAP_PAGES = 4096
 
@@ -63,14 +65,13 @@ def swap_init():
     """Brings up swap on the swap disk with the FIFO manager, runs check_swap, then grows the disk for
     user processes. Returns 0; panics on a disk of unusable size."""
     global swap_init_ok, sm, swap_map, _mms, _by_pgdir, _indexed, _unindexed
-    from pyucore.kern.mm.swap_fifo import swap_manager_fifo
     swap_init_ok, _mms, _by_pgdir, _indexed, _unindexed = False, {}, {}, {}, {}
     swapfs.swapfs_init()
     if not 7 <= swapfs.max_swap_offset < swapfs.MAX_SWAP_OFFSET_LIMIT:
         panic("bad max_swap_offset %08x.\n", swapfs.max_swap_offset)
     swap_map = bytearray(swapfs.max_swap_offset)
     swap_map[0] = 1
-    sm = swap_manager_fifo
+    sm = swap_fifo.swap_manager_fifo
     kassert(sm.init() == 0, "the swap manager failed to initialise")
     swap_init_ok = True
     cprintf("SWAP: manager = %s\n", sm.name)
@@ -205,7 +206,6 @@ def swap_reclaim(n):
     first makes it evict the page it needs next, fault after fault). Returns how many went out."""
     if vmm.check_mm_struct is not None:
         return swap_out(vmm.check_mm_struct, n, 0)
-    from pyucore.kern.process import proc
     last = proc.current.mm if proc.current is not None else None
     order = [mm for mm in _mms.values() if mm is not last] + [mm for mm in _mms.values() if mm is last]
     done = 0
@@ -265,12 +265,11 @@ def swap_slots_in_use():
 
 def check_content_set():
     """Writes pages a-d (0x1000..0x4000) of check_mm_struct: each first write faults a page in."""
-    from pyucore.kern.trap.trap import kernel_store
     for i in range(CHECK_VALID_PHY_PAGE_NUM):
         addr, value = (i + 1) * PGSIZE, 0x0A + i
-        kernel_store(addr, 1, value)
+        trap.kernel_store(addr, 1, value)
         kassert(vmm.pgfault_num == i + 1, "a first write did not fault exactly once")
-        kernel_store(addr + 0x10, 1, value)
+        trap.kernel_store(addr + 0x10, 1, value)
         kassert(vmm.pgfault_num == i + 1, "a second write to a present page faulted")
 
 

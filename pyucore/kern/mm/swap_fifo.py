@@ -8,9 +8,11 @@ simply move to the tail.
 
 from collections import OrderedDict
 
-from pyucore.kern.debug.panic import kassert
-from pyucore.kern.libs.stdio import cprintf
-from pyucore.kern.mm.mmu import PGSIZE
+from ..debug.panic import kassert
+from ..libs.stdio import cprintf
+from . import vmm
+from .mmu import PGSIZE
+from ..trap import trap
 
 
 def _fifo_init():
@@ -68,20 +70,18 @@ def _fifo_check_swap():
     pages in an order that makes every later access fault, asserting after each access the fault count
     and the list order (which is the order pages were swapped out); the last access reads page a back
     from disk and checks its value. Returns 0 (a failed assertion panics)."""
-    from pyucore.kern.mm import vmm
-    from pyucore.kern.trap.trap import kernel_load, kernel_store
     mm = vmm.check_mm_struct
     letter_of = {_PAGES[c][0] // PGSIZE: c for c in _PAGES}
     for letter, faults, order in _FIFO_SEQUENCE:
         addr, value = _PAGES[letter]
         cprintf("write Virt Page %c in fifo_check_swap\n", letter)
-        kernel_store(addr, 1, value)
+        trap.kernel_store(addr, 1, value)
         kassert(vmm.pgfault_num == faults, "wrong number of page faults in fifo_check_swap")
         kassert("".join(letter_of[vpn] for vpn in _fifo_list(mm)) == order, "the FIFO order is wrong")
     addr, value = _PAGES["a"]
     cprintf("write Virt Page a in fifo_check_swap\n")
-    kassert(kernel_load(addr, 1) == value, "page a came back from swap with other data")
-    kernel_store(addr, 1, value)
+    kassert(trap.kernel_load(addr, 1) == value, "page a came back from swap with other data")
+    trap.kernel_store(addr, 1, value)
     kassert(vmm.pgfault_num == 11 and "".join(letter_of[v] for v in _fifo_list(mm)) == "cdea",
             "reading page a back did not fault exactly once")
     return 0

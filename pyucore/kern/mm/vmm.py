@@ -6,14 +6,16 @@ demand-paged stack pages and copy-on-write breaks, and reports every fault it ca
 
 import bisect
 
-from pyucore.kern import hw
-from pyucore.kern.debug.events import emit
-from pyucore.kern.debug.panic import kassert
-from pyucore.kern.libs.error import E_INVAL, E_NO_MEM
-from pyucore.kern.libs.stdio import cprintf
-from pyucore.kern.mm import pmm
-from pyucore.kern.mm.memlayout import KERN_ACCESS, USER_ACCESS
-from pyucore.kern.mm.mmu import (
+from .. import hw
+from ..debug.events import emit
+from ..debug.panic import kassert
+from ..libs.error import E_INVAL, E_NO_MEM
+from ..libs.stdio import cprintf
+from . import pmm, swap
+from .memlayout import KERN_ACCESS, USER_ACCESS
+from ..process import proc
+from ..trap import trap
+from .mmu import (
     PGSIZE, PTE_ADDR, PTE_COW, PTE_R, PTE_U, PTE_USER, PTE_V, PTE_W, PTE_X, PTSIZE, ROUNDDOWN, ROUNDUP,
     pte_create,
 )
@@ -57,7 +59,6 @@ class mm_struct:
 def mm_create():
     """A new, empty mm_struct (swap managers hook in through swap_init_mm)."""
     mm = mm_struct()
-    from pyucore.kern.mm import swap
     if swap.swap_init_ok:
         swap.swap_init_mm(mm)
     return mm
@@ -111,7 +112,6 @@ def insert_vma_struct(mm, vma):
 def mm_destroy(mm):
     """Drops mm's VMAs, its swap state and the mm itself (its pages must already be unmapped)."""
     if mm.sm_priv is not None:
-        from pyucore.kern.mm import swap
         swap.swap_exit_mm(mm)
     mm.mmap_list = []
     mm.mmap_cache = None
@@ -174,8 +174,7 @@ def _report(error_code, fmt, *args):
     """Prints why a fault cannot be served, after the fault's name (served faults stay silent, so the
     console does not depend on demand paging or copy-on-write; a boot self-check printed it already)."""
     if check_mm_struct is None:
-        from pyucore.kern.trap.trap import exception_message
-        cprintf("%s\n", exception_message(error_code))
+        cprintf("%s\n", trap.exception_message(error_code))
     cprintf(fmt, *args)
 
 
@@ -188,7 +187,6 @@ def do_cow_page(mm, la, ptep, pte):
         hw.ram.write_u64(ptep, pte_create(page.ppn, perm | (pte & 0xC0)))
         pmm.tlb_invalidate(mm.pgdir, la)
         if mm.sm_priv is not None:      # now private to mm: the swap manager may take it again
-            from pyucore.kern.mm import swap
             swap.swap_map_swappable(mm, la, page, 0)
         _cow_event(la, False)
         return 0
@@ -201,7 +199,6 @@ def do_cow_page(mm, la, ptep, pte):
 
 def _cow_event(la, copied):
     """Records a `cow` event (copied: a private copy was made) and counts a copy against current."""
-    from pyucore.kern.process import proc    # proc imports vmm: look it up when a fault happens
     pid = proc.current.pid if proc.current is not None else 0
     if copied and proc.current is not None:
         proc.current.stats["cow_copies"] += 1
@@ -240,7 +237,6 @@ def do_pgfault(mm, error_code, addr):
             return ret
         _report(error_code, "not valid access to addr %x: the page does not allow it\n", addr)
         return -E_INVAL
-    from pyucore.kern.mm import swap
     if not swap.swap_init_ok:
         _report(error_code, "no swap_init_ok but ptep is %x, failed\n", pte)
         return -E_INVAL
@@ -370,7 +366,6 @@ def check_pgfault():
     """Stores 100 bytes at 0x100 through the MMU in a fresh mm: the first store faults and do_pgfault
     serves it; the values read back equal those written; everything is freed again."""
     global check_mm_struct
-    from pyucore.kern.trap.trap import kernel_load, kernel_store
     nr_free_store = pmm.nr_free_pages()
     check_mm_struct = mm = mm_create()
     mm.pgdir = pmm.boot_pgdir
@@ -381,10 +376,10 @@ def check_pgfault():
     kassert(find_vma(mm, addr) is vma)
     total = 0
     for i in range(100):
-        kernel_store(addr + i, 1, i)
+        trap.kernel_store(addr + i, 1, i)
         total += i
     for i in range(100):
-        total -= kernel_load(addr + i, 1)
+        total -= trap.kernel_load(addr + i, 1)
     kassert(total == 0, "bytes read back differ from those written")
     pmm.page_remove(mm.pgdir, ROUNDDOWN(addr, PGSIZE))
     pmm.exit_range(mm.pgdir, 0, PTSIZE)

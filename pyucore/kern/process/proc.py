@@ -9,19 +9,22 @@ import struct
 
 from greenlet import GreenletExit, getcurrent, greenlet
 
-from pyucore.kern import hw
-from pyucore.kern.debug.events import emit
-from pyucore.kern.debug.panic import kassert, panic
-from pyucore.kern.libs.error import (
+from .. import hw
+from ..debug.events import emit
+from ..debug.panic import kassert, panic
+from ..libs.error import (
     E_BAD_PROC, E_INVAL, E_INVAL_ELF, E_KILLED, E_NO_FREE_PROC, E_NO_MEM,
 )
-from pyucore.kern.libs.sbi import sbi_shutdown
-from pyucore.kern.libs.stdio import cprintf
-from pyucore.kern.mm import pmm, vmm
-from pyucore.kern.mm.memlayout import KSTACKPAGE, KSTACKSIZE, USTACKSIZE, USTACKTOP
-from pyucore.kern.mm.mmu import PGSHIFT, PGSIZE, PTE_R, PTE_U, PTE_USER, PTE_W, PTE_X, ROUNDDOWN
-from pyucore.kern.trap.trapframe import TF_SIZE, TrapFrame
-from pyucore.machine.riscv import SATP_MODE_SV39, SSTATUS_SIE, SSTATUS_SPIE, SSTATUS_SPP
+from ..libs.sbi import sbi_shutdown
+from ..libs.stdio import cprintf
+from ..mm import pmm, vmm
+from ..mm.memlayout import KSTACKPAGE, KSTACKSIZE, USTACKSIZE, USTACKTOP
+from ..mm.mmu import PGSHIFT, PGSIZE, PTE_R, PTE_U, PTE_USER, PTE_W, PTE_X, ROUNDDOWN
+from ..schedule import sched
+from ..syscall import syscall
+from ..trap import trap
+from ..trap.trapframe import TF_SIZE, TrapFrame
+from pyucore.machine.riscv import CAUSE_BREAKPOINT, SATP_MODE_SV39, SSTATUS_SIE, SSTATUS_SPIE, SSTATUS_SPP
 
 PROC_UNINIT, PROC_SLEEPING, PROC_RUNNABLE, PROC_ZOMBIE = 0, 1, 2, 3
 STATE_NAMES = {0: "uninit", 1: "sleeping", 2: "runnable", 3: "zombie"}
@@ -59,24 +62,14 @@ bootstack = 0        # physical address of idle's stack (in the kernel image)
 
 
 class proc_struct:
-    """A process control block with ucore's fields, plus counters for pyucore's stats."""
+    """A process control block. ucore's fields (state, pid, runs, kstack, need_resched, parent, mm,
+    context: the greenlet, tf: the TrapFrame at the top of the kernel stack, cr3, flags, name,
+    exit_code, wait_state, cptr/yptr/optr) are set by alloc_proc, as ucore's kmalloc'ed struct is;
+    the constructor sets only pyucore's own bookkeeping."""
 
     def __init__(self):
         self._state = PROC_UNINIT
-        self.pid = -1
-        self.runs = 0
-        self.kstack = 0             # physical address of the 2-page kernel stack
-        self.need_resched = 0
-        self.parent = None
-        self.mm = None
-        self.context = None         # the greenlet
-        self.tf = None              # TrapFrame at the top of the kernel stack
-        self.cr3 = 0
-        self.flags = 0
-        self.name = ""
         self.exit_code = 0
-        self.wait_state = 0
-        self.cptr = self.yptr = self.optr = None
         self.kentry = None          # (fn, arg) of a kernel thread
         self.faults_without_progress = 0    # page faults in a row with no instruction retired (trap.py)
         self.stats = {"insns": 0, "syscalls": 0, "pgfaults": 0, "cow_copies": 0, "peak_pages": 0}
@@ -97,9 +90,22 @@ class proc_struct:
 
 
 def alloc_proc():
-    """A fresh proc_struct: UNINIT, pid -1, no mm, cr3 = the boot page table."""
+    """A fresh proc_struct: UNINIT, pid -1, no mm, cr3 = the boot page table, no links."""
     proc = proc_struct()
+    proc.state = PROC_UNINIT
+    proc.pid = -1
+    proc.runs = 0
+    proc.kstack = 0
+    proc.need_resched = 0
+    proc.parent = None
+    proc.mm = None
+    proc.context = None
+    proc.tf = None
     proc.cr3 = pmm.boot_cr3
+    proc.flags = 0
+    proc.name = ""
+    proc.wait_state = 0
+    proc.cptr = proc.yptr = proc.optr = None
     return proc
 
 
@@ -196,8 +202,7 @@ def forkret(proc):
     if proc.kentry is not None:
         fn, arg = proc.kentry
         do_exit(fn(arg))
-    from pyucore.kern.trap.trap import trapret
-    trapret(proc.tf)
+    trap.trapret(proc.tf)
 
 
 def kernel_thread(fn, arg, clone_flags):
@@ -294,8 +299,7 @@ def do_fork(clone_flags, stack, tf):
     proc.pid = get_pid()
     hash_proc(proc)
     set_links(proc)
-    from pyucore.kern.schedule.sched import wakeup_proc
-    wakeup_proc(proc)
+    sched.wakeup_proc(proc)
     emit("fork", current.pid, child=proc.pid)
     return proc.pid
 
@@ -319,7 +323,6 @@ def _drop_mm(proc):
 def do_exit(error_code):
     """Ends current: frees its memory, becomes a ZOMBIE with error_code, hands its children to init,
     wakes whoever waits, and schedules away for good."""
-    from pyucore.kern.schedule.sched import schedule, wakeup_proc
     if current is idleproc:
         panic("idleproc exit.\n")
     if current is initproc:
@@ -333,7 +336,7 @@ def do_exit(error_code):
     emit("exit", current.pid, code=error_code, parent=current.parent.pid, **current.stats)
     parent = current.parent
     if parent.wait_state == WT_CHILD:
-        wakeup_proc(parent)
+        sched.wakeup_proc(parent)
     while current.cptr is not None:
         proc = current.cptr
         current.cptr = proc.optr
@@ -344,8 +347,8 @@ def do_exit(error_code):
         proc.parent = initproc
         initproc.cptr = proc
         if proc.state == PROC_ZOMBIE and initproc.wait_state == WT_CHILD:
-            wakeup_proc(initproc)
-    schedule()
+            sched.wakeup_proc(initproc)
+    sched.schedule()
     panic("do_exit will not return!! %d.\n", current.pid)
 
 
@@ -403,41 +406,49 @@ def _load_segment(mm, va, memsz, flags, data):
 
 
 def load_icode(binary):
-    """Builds current's user memory from an ELF image (the six steps of the lab); 0 or a negative error,
-    after which nothing of the new memory is left."""
+    """Builds current's user memory from an ELF image (the six steps of the lab) and sets up its
+    trapframe to enter it in user mode; 0 or a negative error, after which nothing of the new memory
+    is left."""
     kassert(current.mm is None, "load_icode: current->mm must be empty")
-    mm = vmm.mm_create()                                             # (1) a new mm
-    if setup_pgdir(mm) != 0:                                         # (2) its page directory
+    # (1) create a new mm for current process
+    mm = vmm.mm_create()
+    # (2) create a new page directory (a copy of boot_pgdir's kernel window) in mm.pgdir
+    if setup_pgdir(mm) != 0:
         vmm.mm_destroy(mm)
         return -E_NO_MEM
-    ret = _load_program(mm, binary)                                  # (3) segments, (4) stack
+    # (3) copy the TEXT/DATA segments of the binary into the process's memory and build its BSS
+    elf = _read_elf(binary)
+    ret = elf if isinstance(elf, int) else 0
+    if ret == 0:
+        for va, memsz, flags, data in elf[1]:
+            ret = _load_segment(mm, va, memsz, flags, data)
+            if ret != 0:
+                break
+    # (4) build the user stack: a VMA of USTACKSIZE below USTACKTOP, its top 4 pages mapped
+    if ret == 0:
+        ret = _setup_ustack(mm)
     if ret != 0:
         vmm.exit_mmap(mm)
         put_pgdir(mm)
         vmm.mm_destroy(mm)
         return ret
-    vmm.mm_count_inc(mm)                                             # (5) install the mm
+    # (5) set current process's mm and cr3, and load the new page directory into satp
+    vmm.mm_count_inc(mm)
     current.mm = mm
     current.cr3 = SATP_MODE_SV39 | (mm.pgdir >> PGSHIFT)
     lcr3(current.cr3)
-    tf = current.tf                                                  # (6) the user trapframe
-    status = tf.status
+    # (6) set up the trapframe for user environment
+    tf = current.tf
+    sstatus = tf.status         # keep sstatus
     tf.clear()
     tf.set_reg(2, USTACKTOP)
-    tf.epc = _read_elf(binary)[0]
-    tf.status = (status & ~SSTATUS_SPP) | SSTATUS_SPIE
+    tf.epc = elf[0]
+    tf.status = (sstatus & ~SSTATUS_SPP) | SSTATUS_SPIE
     return 0
 
 
-def _load_program(mm, binary):
-    """Steps 3 and 4 of load_icode: every PT_LOAD segment, then the user stack; 0 or a negative error."""
-    elf = _read_elf(binary)
-    if isinstance(elf, int):
-        return elf
-    for va, memsz, flags, data in elf[1]:
-        ret = _load_segment(mm, va, memsz, flags, data)
-        if ret != 0:
-            return ret
+def _setup_ustack(mm):
+    """Step 4 of load_icode: the stack VMA and its top 4 pages; 0 or a negative error."""
     ret = vmm.mm_map(mm, USTACKTOP - USTACKSIZE, USTACKSIZE, vmm.VM_READ | vmm.VM_WRITE | vmm.VM_STACK)
     if ret != 0:
         return ret
@@ -479,7 +490,6 @@ def do_yield():
 def do_wait(pid, code_store):
     """Reaps a ZOMBIE child (pid, or any child for 0), storing its exit code at code_store if non-zero,
     sleeping while children live. Returns 0, -E_BAD_PROC (no such child) or -E_INVAL (bad code_store)."""
-    from pyucore.kern.schedule.sched import schedule
     if code_store != 0 and not vmm.user_mem_check(current.mm, code_store, 4, True):
         return -E_INVAL
     while True:
@@ -499,29 +509,26 @@ def do_wait(pid, code_store):
                     break
                 proc = proc.optr
         if found is not None:
-            return _reap(found, code_store)
+            break
         if not haskid:
             return -E_BAD_PROC
         current.state = PROC_SLEEPING
         current.wait_state = WT_CHILD
-        schedule()
+        sched.schedule()
         if current.flags & PF_EXITING:
             do_exit(-E_KILLED)
-
-
-def _reap(proc, code_store):
-    """Stores proc's exit code, then frees what remains of it: pid, links, kernel stack, context."""
-    if proc is idleproc or proc is initproc:
+    # found: hand the exit code over, then free what remains of the child
+    if found is idleproc or found is initproc:
         panic("wait idleproc or initproc.\n")
     if code_store != 0:
-        data = struct.pack("<i", proc.exit_code)
+        data = struct.pack("<i", found.exit_code)
         if not vmm.copy_to_user(current.mm, code_store, data):
             return -E_NO_MEM
-    unhash_proc(proc)
-    remove_links(proc)
-    put_kstack(proc)
-    _discard_context(proc)
-    emit("reap", current.pid, child=proc.pid, code=proc.exit_code)
+    unhash_proc(found)
+    remove_links(found)
+    put_kstack(found)
+    _discard_context(found)
+    emit("reap", current.pid, child=found.pid, code=found.exit_code)
     return 0
 
 
@@ -537,7 +544,6 @@ def do_kill(pid):
     """Marks pid to exit at its next return to user mode (waking it from an interruptible wait).
     Returns 0, -E_KILLED if it is already exiting, -E_INVAL if there is no such process or it is
     init (ucore lets init be killed, which panics the whole kernel)."""
-    from pyucore.kern.schedule.sched import wakeup_proc
     proc = find_proc(pid)
     if proc is None or proc is initproc:
         return -E_INVAL
@@ -545,16 +551,29 @@ def do_kill(pid):
         return -E_KILLED
     proc.flags |= PF_EXITING
     if proc.wait_state & WT_INTERRUPTED:
-        wakeup_proc(proc)
+        sched.wakeup_proc(proc)
     emit("kill", current.pid, target=pid)
     return 0
+
+
+def kernel_execve(name, length, binary, size):
+    """user_main's exec: an ebreak with a7 = 10 and SYS_exec's arguments, taken from the kernel;
+    returns only if do_execve returned an error (its value)."""
+    tf = TrapFrame(current.kstack + KSTACKSIZE - 2 * TF_SIZE)
+    tf.clear()
+    for reg, value in ((17, 10), (10, syscall.SYS_exec), (11, name), (12, length), (13, binary),
+                       (14, size)):
+        tf.set_reg(reg, value)
+    tf.status = current.tf.status
+    tf.cause = CAUSE_BREAKPOINT
+    trap.trap(tf)
+    return syscall.c_int(tf.reg(10))
 
 
 def user_main(arg):
     """The first user process: execs the program that boot chose (its name and ELF are in the kernel image)."""
     name_kva, binary_kva, size = arg
     name = vmm.copy_string(None, name_kva, 64)
-    from pyucore.kern.trap.trap import kernel_execve
     cprintf('kernel_execve: pid = %d, name = "%s".\n', current.pid, name)
     ret = kernel_execve(name_kva, len(name), binary_kva, size)
     cprintf("ret = %d\n", ret)
@@ -564,13 +583,12 @@ def user_main(arg):
 def init_main(arg):
     """init: starts user_main, reaps every process until none is left, checks that only idle and init
     remain and that every page came back, then powers off (where ucore panics with `initproc exit.`)."""
-    from pyucore.kern.schedule.sched import schedule
     nr_free_pages_store = pmm.nr_free_pages()
     pid = kernel_thread(user_main, arg, 0)
     if pid <= 0:
         panic("create user_main failed.\n")
     while do_wait(0, 0) == 0:
-        schedule()
+        sched.schedule()
     cprintf("all user-mode processes have quit.\n")
     kassert(initproc.cptr is None and initproc.yptr is None and initproc.optr is None,
             "init still has children")
@@ -603,3 +621,16 @@ def proc_init(program):
     initproc = find_proc(pid)
     set_proc_name(initproc, "init")
     kassert(idleproc.pid == 0 and initproc.pid == 1)
+
+
+class Deadlock(Exception):
+    """No process can run and none will ever become runnable."""
+
+
+def cpu_idle():
+    """idle: schedules whenever asked; being back here means nothing can ever run again."""
+    while True:
+        if current.need_resched:
+            sched.schedule()
+        raise Deadlock("no runnable process: %s" % ", ".join(
+            "pid %d (%s) %s" % (p.pid, p.name, STATE_NAMES[p.state]) for p in proc_list))

@@ -1,7 +1,7 @@
 """The scheduler (ucore's sched.c): wakeup_proc, and round-robin schedule() over proc_list."""
 
-from pyucore.kern.debug.panic import kassert, warn
-from pyucore.kern.process import proc as P
+from ..debug.panic import kassert, warn
+from ..process import proc as P
 
 
 def wakeup_proc(proc):

@@ -1,10 +1,11 @@
 """System calls (ucore's syscall.c): a table from number to handler; each sys_* decodes the arguments
 from the trapframe (a1..a5) and calls a do_*; the result goes back in a0."""
 
-from pyucore.kern.debug.events import emit
-from pyucore.kern.libs.stdio import cputchar
-from pyucore.kern.mm import vmm
-from pyucore.kern.process import proc as P
+from ..debug.events import emit
+from ..libs.stdio import cputchar
+from ..mm import vmm
+from ..process import proc as P
+from ..trap import trap
 
 SYS_exit, SYS_fork, SYS_wait, SYS_exec, SYS_clone = 1, 2, 3, 4, 5
 SYS_yield, SYS_sleep, SYS_kill, SYS_gettime, SYS_getpid = 10, 11, 12, 17, 18
@@ -79,8 +80,7 @@ def syscall():
     handler = syscalls.get(num)
     P.current.stats["syscalls"] += 1
     if handler is None:
-        from pyucore.kern.trap.trap import kill_current
-        kill_current(tf, "undefined syscall %d" % num, "undefined syscall %d, pid = %d, name = %s.\n"
+        trap.kill_current(tf, "undefined syscall %d" % num, "undefined syscall %d, pid = %d, name = %s.\n"
                      % (num, P.current.pid, P.current.name))
         return
     emit("syscall", P.current.pid, num=num, name=handler.__name__[4:])

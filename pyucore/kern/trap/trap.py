@@ -5,17 +5,18 @@ trap or the next timer tick, save the registers back, call trap(). Faults the ke
 the original's lines and the trapframe, then kill only that process.
 """
 
-from pyucore.kern import hw
-from pyucore.kern.debug.events import emit
-from pyucore.kern.driver.console import cons_boot_done
-from pyucore.kern.debug.panic import panic
-from pyucore.kern.libs.error import E_KILLED
-from pyucore.kern.libs.stdio import cprintf
-from pyucore.kern.mm import pmm, vmm
-from pyucore.kern.mm.memlayout import KSTACKSIZE
-from pyucore.kern.process import proc as P
-from pyucore.kern.syscall import syscall as sysc
-from pyucore.kern.trap.trapframe import REG_NAMES, TF_SIZE, TrapFrame
+from .. import hw
+from ..debug.events import emit
+from ..debug.panic import panic
+from ..driver import clock
+from ..libs.error import E_KILLED
+from ..libs.stdio import cprintf
+from ..mm import pmm, vmm
+from ..mm.memlayout import KSTACKSIZE
+from ..process import proc as P
+from ..schedule import sched
+from ..syscall import syscall as sysc
+from .trapframe import REG_NAMES, TF_SIZE, TrapFrame
 from pyucore.machine import STOP_BUDGET, MachineTrap
 from pyucore.machine.riscv import (
     ACCESS_LOAD, ACCESS_STORE, CAUSE_BREAKPOINT, CAUSE_FETCH_ACCESS, CAUSE_FETCH_PAGE_FAULT,
@@ -47,10 +48,7 @@ _KILL_NAMES = {
 _PAGE_FAULTS = (CAUSE_FETCH_PAGE_FAULT, CAUSE_LOAD_PAGE_FAULT, CAUSE_STORE_PAGE_FAULT,
                 CAUSE_LOAD_ACCESS, CAUSE_STORE_ACCESS)
 
-ticks = 0
-tick_insns = 10000
-tick_num = TICK_NUM
-next_tick = 0          # instret at which the next timer interrupt fires
+tick_num = TICK_NUM    # ticks per scheduling slice
 max_insns = None       # stop the machine when this many user instructions have retired
 
 
@@ -63,23 +61,12 @@ def exception_message(cause):
     return _MESSAGES.get(cause, "unknown exception %d" % cause)
 
 
-def idt_init():
-    """Trap set-up: nothing to program on this machine (sscratch is implicit in the run loop)."""
-
-
-def clock_init(insns_per_tick, ticks_per_slice, limit):
-    """Arms the virtual timer: a tick every insns_per_tick user instructions."""
-    global ticks, tick_insns, tick_num, next_tick, max_insns
-    ticks, tick_insns, tick_num, max_insns = 0, insns_per_tick, ticks_per_slice, limit
-    next_tick = hw.cpu.instret + tick_insns
-    cons_boot_done()
-    cprintf("++ setup timer interrupts\n")
-
-
-def clock_set_next_event():
-    """Arms the timer for tick_insns more user instructions."""
-    global next_tick
-    next_tick += tick_insns
+def idt_init(ticks_per_slice=TICK_NUM, limit=None):
+    """Trap set-up: a reschedule every ticks_per_slice timer ticks, and the machine stops when limit
+    (or None) user instructions have retired; there is nothing to program on this machine (sscratch is
+    implicit in the run loop)."""
+    global tick_num, max_insns
+    tick_num, max_insns = ticks_per_slice, limit
 
 
 def clock_budget(instret):
@@ -88,21 +75,20 @@ def clock_budget(instret):
     and count (interrupt_handler), so clock_catch_up replays them after the run. A process already
     asked to reschedule, or killed, runs only to the next tick, where trap() acts on it."""
     if P.current is not None and (P.current.need_resched or P.current.flags & P.PF_EXITING):
-        return next_tick - instret
-    silent = tick_num - 1 - ticks % tick_num
-    return next_tick + silent * tick_insns - instret
+        return clock.next_tick - instret
+    silent = tick_num - 1 - clock.ticks % tick_num
+    return clock.next_tick + silent * clock.tick_insns - instret
 
 
 def clock_catch_up(instret, trapped):
     """Replays the ticks whose deadlines a run went past without stopping (before instret, or at
     instret when the run stopped at a trap, which the tick would have preceded); returns the last
     replayed deadline, or None. Needs a run of at most clock_budget instructions."""
-    global ticks
     last = None
-    while next_tick < instret or (trapped and next_tick == instret):
-        last = next_tick
-        clock_set_next_event()
-        ticks += 1
+    while clock.next_tick < instret or (trapped and clock.next_tick == instret):
+        last = clock.next_tick
+        clock.clock_set_next_event()
+        clock.ticks += 1
     return last
 
 
@@ -201,13 +187,12 @@ def exception_handler(tf):
 
 def interrupt_handler(tf):
     """The S-timer interrupt: re-arm, count a tick, and every tick_num ticks ask for a reschedule."""
-    global ticks
     if tf.cause & ~INTERRUPT_BIT != IRQ_S_TIMER:
         print_trapframe(tf)
         return
-    clock_set_next_event()
-    ticks += 1
-    if ticks % tick_num == 0 and P.current is not None:
+    clock.clock_set_next_event()
+    clock.ticks += 1
+    if clock.ticks % tick_num == 0 and P.current is not None:
         P.current.need_resched = 1
 
 
@@ -235,8 +220,7 @@ def trap(tf):
         if current.flags & P.PF_EXITING:
             P.do_exit(-E_KILLED)
         if current.need_resched:
-            from pyucore.kern.schedule.sched import schedule
-            schedule()
+            sched.schedule()
 
 
 def trapret(tf):
@@ -271,20 +255,6 @@ def trapret(tf):
             tf.cause = why
             tf.tval = cpu.tval
         trap(tf)
-
-
-def kernel_execve(name, length, binary, size):
-    """user_main's exec: an ebreak with a7 = 10 and SYS_exec's arguments, taken from the kernel;
-    returns only if do_execve returned an error (its value)."""
-    cur = P.current
-    tf = TrapFrame(cur.kstack + KSTACKSIZE - 2 * TF_SIZE)
-    tf.clear()
-    for reg, value in ((17, 10), (10, sysc.SYS_exec), (11, name), (12, length), (13, binary), (14, size)):
-        tf.set_reg(reg, value)
-    tf.status = cur.tf.status
-    tf.cause = CAUSE_BREAKPOINT
-    trap(tf)
-    return sysc.c_int(tf.reg(10))
 
 
 def kernel_execve_ret(tf):

@@ -2,7 +2,7 @@
 
 import struct
 
-from pyucore.kern import hw
+from .. import hw
 
 TF_SIZE = 36 * 8
 M64 = (1 << 64) - 1

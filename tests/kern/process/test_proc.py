@@ -86,7 +86,7 @@ def test_waitkill_goes_through_every_allowed_state_transition():
 
 
 def test_a_forbidden_state_change_is_a_kernel_panic():
-    proc = P.proc_struct()
+    proc = P.alloc_proc()
     with pytest.raises(KernelPanic):
         proc.state = P.PROC_ZOMBIE
 

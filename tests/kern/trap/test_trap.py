@@ -5,6 +5,7 @@ import pytest
 
 from kernel_helpers import PROGRAMS
 from pyucore.api import boot
+from pyucore.kern.driver import clock
 from pyucore.kern.trap import trap
 from pyucore.user.build import build_c
 
@@ -12,7 +13,7 @@ from pyucore.user.build import build_c
 def boot_stopping_at_every_tick(monkeypatch, **options):
     """Boots with options, the CPU stopped at every timer tick (no tick is replayed)."""
     with monkeypatch.context() as patch:
-        patch.setattr(trap, "clock_budget", lambda instret: trap.next_tick - instret)
+        patch.setattr(trap, "clock_budget", lambda instret: clock.next_tick - instret)
         return boot(**options)
 
 
