@@ -47,6 +47,41 @@ _STORES = {"sd": ("Q", 3, ""), "sw": ("I", 2, " & 0xFFFFFFFF"), "sh": ("H", 1, "
            "sb": ("B", 0, " & 0xFF")}
 # address masks that keep the page bits and the misalignment bits (negative: out-of-range stays a miss)
 _KEY = {3: ~0xFF8, 2: ~0xFFC, 1: ~0xFFE, 0: ~0xFFF}
+# aligned accesses through one base register that share one TLB look-up (fewer are not worth it)
+MIN_GROUP = 3
+
+
+def page_groups(insns):
+    """Returns {index: group} for the loads (or stores) of insns that go through one base register not
+    written in between, at offsets aligned to their size, in runs of at least MIN_GROUP. A group is
+    (TLB name, base register, index of its first access, lowest offset, bytes spanned, alignment mask,
+    common shift or None)."""
+    runs, open_runs = [], {}
+    for j, (_, insn) in enumerate(insns):
+        table = "LT" if insn.op in _LOADS else "ST" if insn.op in _STORES else None
+        if table and insn.rs1 and insn.imm % (1 << _shift(insn.op)) == 0:
+            open_runs.setdefault((table, insn.rs1), []).append(j)
+        if insn.rd and insn.op != "csrr" and insn.op not in _STORES:
+            for key in [key for key in open_runs if key[1] == insn.rd]:
+                runs.append((key, open_runs.pop(key)))
+    runs += open_runs.items()
+    groups = {}
+    for (table, reg), members in runs:
+        if len(members) < MIN_GROUP:
+            continue
+        low = min(insns[j][1].imm for j in members)
+        high = max(insns[j][1].imm + (1 << _shift(insns[j][1].op)) for j in members)
+        shifts = {_shift(insns[j][1].op) for j in members}
+        group = (table, reg, members[0], low, high - low, (1 << max(shifts)) - 1,
+                 shifts.pop() if len(shifts) == 1 else None)
+        if high - low <= 4096:
+            groups.update(dict.fromkeys(members, group))
+    return groups
+
+
+def _shift(op):
+    """Returns log2 of the access size of load or store op."""
+    return (_LOADS.get(op) or _STORES[op])[1]
 
 
 def _sext32(expr):
@@ -128,6 +163,34 @@ def _unmasked(op, a, b, imm, bits):
     return None
 
 
+# ops that are additions, multiplications or bitwise logic modulo 2**64: they give the right result modulo
+# 2**64 from any operands congruent to the registers, so a register may hold such a "lazy" value (negative
+# or wider than 64 bits) until something needs it canonical (a comparison, an address, the write-back)
+_RING = {"add": "{a} + {b}", "sub": "{a} - {b}", "mul": "{a} * {b}", "and": "{a} & {b}", "or": "{a} | {b}",
+         "xor": "{a} ^ {b}", "addi": "{a} + {i}", "andi": "{a} & {i}", "ori": "{a} | {i}",
+         "xori": "{a} ^ {i}", "slli": "{a} << {i}"}
+# ops whose templates only look at the low 32 bits of their operands, so lazy operands are fine
+_LOW_WORD = {"addw", "subw", "sllw", "srlw", "sraw", "mulw", "addiw", "slliw", "srliw", "sraiw"}
+# lazy values wider than this are masked at once: big Python ints cost more than the masks they save
+LAZY_BITS = 128
+
+
+def _ring_bits(op, a_bits, b_bits, imm):
+    """Returns a bound on the bit length of |result| of ring op from bounds on |operands|."""
+    if op == "mul":
+        return a_bits + b_bits
+    if op == "slli":
+        return a_bits + imm
+    if op in ("add", "sub", "and", "or", "xor"):
+        return max(a_bits, b_bits) + 1
+    return max(a_bits, abs(imm).bit_length()) + 1
+
+
+def _canonical_ring(op, imm):
+    """True iff ring op on canonical operands always gives a canonical value with its usual template."""
+    return op in ("and", "or", "xor", "andi") or (op in ("ori", "xori") and imm >= 0)
+
+
 _FIXED_BITS = {"lbu": 8, "lhu": 16, "lwu": 32, "slt": 1, "sltu": 1, "slti": 1, "sltiu": 1}
 
 
@@ -180,8 +243,12 @@ class BlockSource:
         last_pc, last = insns[-1]
         self.loop = (last.op in _BRANCH_OPS or last.op == "jal") and last_pc + last.imm == start_pc
         self.read, self.written = self._registers()
-        # known bit-length bounds of registers written earlier in the same pass (mask elision)
+        self.groups = page_groups(insns)
+        # known bit-length bounds of registers written earlier in the same pass (mask elision); of the
+        # absolute value for the registers in lazy, whose locals may hold any value congruent modulo 2**64
         self.bits = {}
+        self.lazy = set()
+        self.ever_lazy = set()
 
     def _registers(self):
         """Returns (registers the block reads, registers it writes), x0 excluded.
@@ -196,9 +263,28 @@ class BlockSource:
         """Returns the expression counting instructions retired before instruction j of this pass."""
         return f"_it * {self.n} + {j}" if self.loop else str(j)
 
-    def writeback(self, indent):
-        """Returns the lines storing the written registers back into R."""
-        return [f"{indent}R[{r}] = x{r}" for r in sorted(self.written)]
+    def writeback(self, indent, lazy=None):
+        """Returns the lines storing the written registers back into R, canonical (lazy: the registers
+        that may hold lazy values there; by default those lazy at this point of the translation)."""
+        lazy = self.lazy if lazy is None else lazy
+        return [f"{indent}R[{r}] = x{r}" + (f" & {M}" if r in lazy else "") for r in sorted(self.written)]
+
+    def canonical(self, regs):
+        """Returns the lines that make the locals of regs canonical where they may hold lazy values."""
+        lines = []
+        for r in sorted(set(regs) & self.lazy):
+            lines.append(f"x{r} &= {M}")
+            self.lazy.discard(r)
+            self.bits[r] = 64
+        return lines
+
+    def _set_lazy(self, rd, lazy):
+        """Records whether register rd now may hold a lazy value."""
+        if lazy and rd:
+            self.lazy.add(rd)
+            self.ever_lazy.add(rd)
+        else:
+            self.lazy.discard(rd)
 
     def source(self, name):
         """Returns the Python source of the block function called name."""
@@ -211,7 +297,7 @@ class BlockSource:
             lines += [body + line for line in self._straight(insn, pc, j)]
         lines += self._terminator(body)
         lines.append("    except BlockExit as e:")
-        lines += self.writeback("        ")
+        lines += self.writeback("        ", self.ever_lazy)
         lines.append("        return e.args")
         text = "\n".join(lines)
         # bind only the helpers this block uses: a shorter signature compiles faster
@@ -231,21 +317,26 @@ class BlockSource:
         op, a = insn.op, _reg(insn.rs1)
         if op in _TRAP_EXITS:
             return [body + line for line in self._trap_exit(insn, pc, j)]
+        # a loop's next pass starts with every register canonical
+        lines = [body + line for line in self.canonical(self.lazy if self.loop else (insn.rs1, insn.rs2))]
         if op in ATOMICS:
             call = f"AMO({op!r}, {a}, {_reg(insn.rs2)}, {pc:#x}, {self.done(j)})"
-            lines = [body + (f"x{insn.rd} = {call}" if insn.rd else call)]
+            self._set_lazy(insn.rd, False)
+            lines += [body + (f"x{insn.rd} = {call}" if insn.rd else call)]
             return lines + self._exit_after(body, hex(nxt))
         if op == "jal":
+            self._set_lazy(insn.rd, False)
             # a one-instruction `j .` loop still needs a statement in its for body
-            lines = [body + (f"x{insn.rd} = {nxt:#x}" if insn.rd else "pass")]
+            lines += [body + (f"x{insn.rd} = {nxt:#x}" if insn.rd else "pass")]
             return lines + self._exit_after(body, hex(pc + insn.imm))
         if op == "jalr":
-            lines = [body + f"npc = ({a} + {insn.imm}) & 0xFFFFFFFFFFFFFFFE"]
+            self._set_lazy(insn.rd, False)
+            lines += [body + f"npc = ({a} + {insn.imm}) & 0xFFFFFFFFFFFFFFFE"]
             lines += [body + f"x{insn.rd} = {nxt:#x}"] if insn.rd else []
             return lines + self._exit_after(body, "npc")
         if op in _BRANCH_OPS:
-            return self._branch(body, insn, pc, nxt)
-        lines = [body + line for line in self._straight(insn, pc, j)]
+            return lines + self._branch(body, insn, pc, nxt)
+        lines += [body + line for line in self._straight(insn, pc, j)]
         return lines + self._exit_after(body, hex(nxt))
 
     def _exit_after(self, body, target):
@@ -284,15 +375,28 @@ class BlockSource:
             return self._store(insn, pc, j)
         if op == "fence":
             return []
-        fast = _unmasked(op, _reg(insn.rs1), _reg(insn.rs2), insn.imm, self._bits_of_name)
+        a, b, imm = _reg(insn.rs1), _reg(insn.rs2), insn.imm
+        lazy_inputs = {insn.rs1, insn.rs2} & self.lazy
+        lines, lazy = [], False
+        fast = None if lazy_inputs else _unmasked(op, a, b, imm, self._bits_of_name)
         if fast is not None:
-            expr, self.bits[insn.rd] = fast
+            expr, bits = fast
+        elif op in _RING and (lazy_inputs or not _canonical_ring(op, imm)):
+            bits = _ring_bits(op, self._bits_of_reg(insn.rs1), self._bits_of_reg(insn.rs2), imm)
+            expr = _RING[op].format(a=a, b=b, i=imm)
+            lazy = bits <= LAZY_BITS
+            if not lazy:
+                expr, bits = f"({expr}) & {M}", 64
         else:
-            expr = _alu_reg(op, _reg(insn.rs1), _reg(insn.rs2))
+            if op not in _LOW_WORD:
+                lines = self.canonical((insn.rs1, insn.rs2))
+            expr = _alu_reg(op, a, b)
             if expr is None:
-                expr = _alu_imm(op, _reg(insn.rs1), insn.imm, pc)
-            self.bits[insn.rd] = _result_bits(insn, self._bits_of_reg, pc)
-        return [f"x{insn.rd} = {expr}"] if insn.rd else []
+                expr = _alu_imm(op, a, imm, pc)
+            bits = _result_bits(insn, self._bits_of_reg, pc)
+        self.bits[insn.rd] = bits
+        self._set_lazy(insn.rd, lazy)
+        return lines + ([f"x{insn.rd} = {expr}"] if insn.rd else [])
 
     def _bits_of_reg(self, r):
         """Upper bound on the bit length of register r at this point of the block."""
@@ -315,23 +419,50 @@ class BlockSource:
     def _load(self, insn, pc, j):
         """Returns the lines of a load: inline fast path, slow path on a TLB miss or misalignment."""
         view, shift, signed = _LOADS[insn.op]
-        self.bits[insn.rd] = _result_bits(insn, self._bits_of_reg, pc)
+        setup = self.canonical((insn.rs1,))
+        # a signed load leaves the sign-extended value negative: lazy, |value| < 2**(8 * size)
+        self.bits[insn.rd] = 8 << shift if signed else _result_bits(insn, self._bits_of_reg, pc)
+        self._set_lazy(insn.rd, signed)
         lines, v = self._address(insn)
         index = f"({v} - LT[{v} & {_KEY[shift]}]) >> {shift}" if shift else f"{v} - LT[{v} & {_KEY[0]}]"
-        value = f"{view}[{index}]" + (f" & {M}" if signed else "")
         target = f"x{insn.rd} = " if insn.rd else ""
-        return lines + ["try:", f"    {target}{value}", "except KeyError:",
-                        f"    {target}LDS({v}, {1 << shift}, {signed}, {pc:#x}, {self.done(j)})"]
+        lines += ["try:", f"    {target}{view}[{index}]", "except KeyError:",
+                  f"    {target}LDS({v}, {1 << shift}, {signed}, {pc:#x}, {self.done(j)})"]
+        return setup + self._grouped(j, insn, lambda index: f"{target}{view}[{index}]", lines)
 
     def _store(self, insn, pc, j):
         """Returns the lines of a store: inline fast path, slow path (which also catches code writes)."""
         view, shift, mask = _STORES[insn.op]
+        # the narrower stores mask their value, a lazy one included
+        setup = self.canonical((insn.rs1, insn.rs2) if insn.op == "sd" else (insn.rs1,))
         lines, v = self._address(insn)
         index = f"({v} - ST[{v} & {_KEY[shift]}]) >> {shift}" if shift else f"{v} - ST[{v} & {_KEY[0]}]"
         src = _reg(insn.rs2)
-        return lines + ["try:", f"    {view}[{index}] = {src}{mask}", "except KeyError:",
-                        f"    STS({v}, {src}, {1 << shift}, {pc:#x}, {self.done(j)}, {insn.length})"]
+        lines += ["try:", f"    {view}[{index}] = {src}{mask}", "except KeyError:",
+                  f"    STS({v}, {src}, {1 << shift}, {pc:#x}, {self.done(j)}, {insn.length})"]
+        return setup + self._grouped(j, insn, lambda index: f"{view}[{index}] = {src}{mask}", lines)
 
+    def _grouped(self, j, insn, access, lines):
+        """Returns the lines of memory access j: when it belongs to a page group, the access through the
+        group's RAM offset (set up at the group's first access: None unless every access of the group
+        is aligned and hits one page of the TLB), falling back to lines, the access on its own."""
+        group = self.groups.get(j)
+        if group is None:
+            return lines
+        table, reg, first, low, span, align, common = group
+        base = f"g{table[0]}{reg}"
+        setup = []
+        if j == first:
+            offset = f"x{reg} - {table}[v & -4096]"
+            setup = [f"v = x{reg} + {low}", f"if (v & 0xFFF) <= {4096 - span} and not x{reg} & {align}:",
+                     "    try:", f"        {base} = " + (f"({offset}) >> {common}" if common else offset),
+                     "    except KeyError:", f"        {base} = None", "else:", f"    {base} = None"]
+        shift = _shift(insn.op)
+        if common is not None:
+            index = f"{base} + {insn.imm >> shift}" if insn.imm else base
+        else:
+            index = f"({base} + {insn.imm}) >> {shift}" if shift else f"{base} + {insn.imm}"
+        return setup + ["try:", f"    {access(index)}", "except TypeError:"] + ["    " + line for line in lines]
 
 
 def successors(insns):
@@ -374,8 +505,9 @@ class RegionSource(BlockSource):
             lines += self._block(start, insns)
         lines.append("            break")
         lines.append("    except BlockExit as e:")
-        lines += self.writeback("        ")
+        lines += self.writeback("        ", self.ever_lazy)
         lines.append("        return e.args")
+        self.lazy = set()  # the budget check breaks out only between blocks, where nothing is lazy
         lines += self._exit("    ", "pc", "done")
         text = "\n".join(lines)
         used = sorted(set(_NAME_PATTERN.findall(text)))
@@ -387,6 +519,8 @@ class RegionSource(BlockSource):
         body = " " * 16
         n = len(insns)
         self.bits = {}  # nothing is known about registers when a block is entered
+        self.groups = page_groups(insns)
+        self.lazy = set()
         lines = [f"            if pc == {start:#x}:", f"{body}if done + {n} > left:", f"{body}    break"]
         for j, (pc, insn) in enumerate(insns[:-1]):
             lines += [body + line for line in self._straight(insn, pc, j)]
@@ -395,10 +529,14 @@ class RegionSource(BlockSource):
             return lines + [body + line for line in self._trap_exit(insn, pc, n - 1)]
         if insn.op in ATOMICS:
             # an atomic may rewrite code of this very region: leave it, so what follows is looked up anew
+            lines += [body + line for line in self.canonical((insn.rs1, insn.rs2))]
             call = f"AMO({insn.op!r}, {_reg(insn.rs1)}, {_reg(insn.rs2)}, {pc:#x}, {self.done(n - 1)})"
+            self._set_lazy(insn.rd, False)
             lines.append(body + (f"x{insn.rd} = {call}" if insn.rd else call))
             return lines + self._exit(body, hex(pc + insn.length), f"done + {n}")
         lines += [body + line for line in self._next_pc(insn, pc, n - 1)]
+        # the next block starts with every register canonical
+        lines += [body + line for line in self.canonical(self.lazy)]
         return lines + [f"{body}done += {n}", f"{body}continue"]
 
     def _next_pc(self, insn, pc, j):
@@ -407,10 +545,13 @@ class RegionSource(BlockSource):
         op, a = insn.op, _reg(insn.rs1)
         if op in _BRANCH_OPS:
             cond = _branch_condition(op, a, _reg(insn.rs2))
-            return [f"pc = {pc + insn.imm:#x} if {cond} else {nxt:#x}"]
+            return self.canonical((insn.rs1, insn.rs2)) + [f"pc = {pc + insn.imm:#x} if {cond} else {nxt:#x}"]
         link = [f"x{insn.rd} = {nxt:#x}"] if insn.rd else []
         if op == "jal":
+            self._set_lazy(insn.rd, False)
             return link + [f"pc = {pc + insn.imm:#x}"]
         if op == "jalr":
-            return [f"pc = ({a} + {insn.imm}) & 0xFFFFFFFFFFFFFFFE"] + link
+            lines = self.canonical((insn.rs1,))
+            self._set_lazy(insn.rd, False)
+            return lines + [f"pc = ({a} + {insn.imm}) & 0xFFFFFFFFFFFFFFFE"] + link
         return self._straight(insn, pc, j) + [f"pc = {nxt:#x}"]

@@ -569,3 +569,48 @@ def test_an_atomic_that_rewrites_a_later_instruction_of_its_loop_runs_the_new_in
     env.cpu.regs[a1], env.cpu.regs[a2] = asm.imm("addi", a4, a4, 100), CODE_VA + 0x18
     assert env.run(100000) == 8
     assert env.cpu.regs[a4] == 300
+
+
+@pytest.mark.parametrize("offset", [0, 2, 0xFF8])
+def test_loads_through_one_base_register_agree_with_one_by_one_loads_aligned_misaligned_or_crossing(offset):
+    # three loads through one base share one TLB look-up when aligned and on one page; misaligned or
+    # crossing into the unmapped next page they fall back to the load-by-load path (and fault there)
+    code = asm.words(asm.load("lw", A1, A0, 0), asm.load("lw", A2, A0, 4), asm.load("lw", A3, A0, 8), asm.ECALL)
+    env = Env(code)
+    env.m.ram.write(env.data_pa, bytes(range(256)) * 16)
+    env.cpu.regs[A0] = DATA_VA + offset
+    cause = env.run()
+    expected = [int.from_bytes((bytes(range(256)) * 16)[offset + 4 * i:offset + 4 * i + 4], "little")
+                for i in range(3)]
+    if offset == 0xFF8:
+        assert (cause, env.cpu.pc, env.cpu.tval) == (13, CODE_VA + 8, DATA_VA + 0x1000)
+        assert env.cpu.regs[A1:A3] == [value | (M64 ^ 0xFFFFFFFF if value >> 31 else 0) for value in expected[:2]]
+    else:
+        assert cause == 8
+        assert env.cpu.regs[A1:A3 + 1] == [value | (M64 ^ 0xFFFFFFFF if value >> 31 else 0) for value in expected]
+
+
+def test_stores_through_one_base_register_stop_at_the_first_that_faults():
+    code = asm.words(asm.store("sw", A1, A0, 0), asm.store("sw", A1, A0, 4), asm.store("sw", A1, A0, 8), asm.ECALL)
+    env = Env(code)
+    env.cpu.regs[A0], env.cpu.regs[A1] = DATA_VA + 0xFF8, 0x11223344
+    assert (env.run(), env.cpu.pc, env.cpu.tval) == (15, CODE_VA + 8, DATA_VA + 0x1000)
+    assert env.m.ram.read(env.data_pa + 0xFF8, 8) == bytes.fromhex("4433221144332211")
+
+
+def test_long_products_of_negative_words_wrap_at_64_bits_before_every_comparison_and_write_back():
+    # signed word loads and chains of mul/add/sub/xor keep unmasked Python ints between instructions:
+    # a branch, a shift right, an address and the registers written back must all see them modulo 2**64
+    body = [asm.load("lw", A1, A0, 0), asm.load("lw", A2, A0, 4)]
+    body += [asm.reg("mul", A1, A1, A2), asm.reg("sub", A1, A1, A2), asm.reg("xor", A1, A1, A2)] * 12
+    body += [asm.shift("srli", A3, A1, 7), asm.reg("sltu", 14, A2, A1), asm.branch("bltu", A1, A2, 8),
+             asm.imm("addi", 15, 0, 1), asm.reg("add", 16, A1, A1), asm.ECALL]
+    env = Env(asm.words(*body))
+    env.m.ram.write(env.data_pa, (0x80000001).to_bytes(4, "little") + (0xFFFFFFFD).to_bytes(4, "little"))
+    env.cpu.regs[A0] = DATA_VA
+    assert env.run() == 8
+    a, b = 0xFFFFFFFF80000001, 0xFFFFFFFFFFFFFFFD
+    for _ in range(12):
+        a = ((((a * b) & M64) - b) & M64) ^ b
+    assert env.cpu.regs[A1:A3 + 1] == [a, b, a >> 7]
+    assert env.cpu.regs[14:17] == [int(b < a), 1 if a >= b else 0, (2 * a) & M64]
