@@ -107,6 +107,8 @@ def build_parser() -> argparse.ArgumentParser:
                               "the reference kernel needs for that test)")
     grading.add_argument("--timeout", type=_positive_float, metavar="SECONDS",
                          help="stop each test after this much wall time (default: ample for its instructions)")
+    grading.add_argument("--exercises", action="store_true",
+                         help="also check the lab's functions one by one (alloc_proc, do_fork, copy_range, ...)")
     grading.add_argument("--json", type=_report_file, metavar="FILE", help="also write the results as JSON")
     grading.add_argument("--junit", type=_report_file, metavar="FILE", help="also write the results as JUnit XML")
     grading.set_defaults(handler=cmd_grade)
@@ -386,10 +388,24 @@ def cmd_grade(args) -> int:
     except ValueError as exc:
         raise UsageError(str(exc)) from None
     run = grade.isolated_runner(None, args.max_insns, args.timeout)
-    outcomes = []
+    outcomes, checks = [], []
     score = grade.grade(args.patterns, run=run, names=names, outcomes=outcomes)
-    _write_reports(args, outcomes, [])
-    return grade.exit_status(score, names)
+    if args.exercises:
+        checks = _run_exercise_checks(None, args.timeout)
+    _write_reports(args, outcomes, checks)
+    status = grade.exit_status(score, names)
+    return status if all(check.status == "passed" for check in checks) else 1
+
+
+def _run_exercise_checks(kernel, timeout) -> list:
+    """Runs the exercise checks on kernel, printing a line per check and a summary; returns their
+    outcomes."""
+    from pyucore.tools import exercises
+    print("Exercise checks:")
+    checks = exercises.run_checks(kernel, sys.stdout, timeout or exercises.CHECK_SECONDS)
+    passed = sum(check.status == "passed" for check in checks)
+    print(f"Exercise checks passed: {passed}/{len(checks)}")
+    return checks
 
 
 def _write_reports(args, outcomes: list, checks: list) -> None:
