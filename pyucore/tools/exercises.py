@@ -309,25 +309,24 @@ def check_timer(k) -> list:
     """The timer interrupt arms the next event, counts the tick, and asks for a reschedule every
     tick_num ticks."""
     from pyucore.machine.riscv import INTERRUPT_BIT, IRQ_S_TIMER
-    T, P = k.trap.trap, k.process.proc
+    T, P, clock = k.trap.trap, k.process.proc, k.driver.clock
     tf = P.current.tf
-    cause, ticks, next_tick, need = tf.cause, T.ticks, T.next_tick, P.current.need_resched
+    cause, ticks, next_tick, need = tf.cause, clock.ticks, clock.next_tick, P.current.need_resched
     try:
         tf.cause = INTERRUPT_BIT | IRQ_S_TIMER
-        T.ticks = T.tick_num - 1
+        clock.ticks = T.tick_num - 1
         P.current.need_resched = 0
-        armed = T.next_tick
         T.interrupt_handler(tf)
         problems = []
-        if T.ticks != T.tick_num:
+        if clock.ticks != T.tick_num:
             problems.append("the tick was not counted (ticks += 1)")
-        if T.next_tick == armed:
+        if clock.next_tick == next_tick:
             problems.append("the next timer event was not armed (clock_set_next_event)")
         if not P.current.need_resched:
             problems.append("at the TICK_NUM-th tick current->need_resched was not set to 1")
         return problems
     finally:
-        tf.cause, T.ticks, T.next_tick, P.current.need_resched = cause, ticks, next_tick, need
+        tf.cause, clock.ticks, clock.next_tick, P.current.need_resched = cause, ticks, next_tick, need
 
 
 def check_cow(k, args, pid) -> list:

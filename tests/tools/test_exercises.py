@@ -11,6 +11,7 @@ import pytest
 
 from pyucore.kern.mm import default_pmm, pmm, swap_fifo, vmm
 from pyucore.kern.process import proc as P
+from pyucore.kern.driver import clock
 from pyucore.kern.trap import trap as T
 from pyucore.tools import exercises
 from pyucore.tools.exercises import CHECKS, run_check_in_child
@@ -133,8 +134,8 @@ def test_a_page_fault_mapping_read_only_pages_is_caught(monkeypatch):
 
 def test_a_timer_that_never_asks_for_a_reschedule_is_caught(monkeypatch):
     def counting_only(tf):
-        T.clock_set_next_event()
-        T.ticks += 1
+        clock.clock_set_next_event()
+        clock.ticks += 1
     monkeypatch.setattr(T, "interrupt_handler", counting_only)
     assert problems_of("timer tick") == ["at the TICK_NUM-th tick current->need_resched was not set to 1"]
 
