@@ -4,9 +4,6 @@ import os
 from collections import Counter
 from dataclasses import dataclass, field
 
-from pyucore.kern.debug.panic import KernelPanic
-from pyucore.kern.libs.sbi import Shutdown
-
 EXIT_HALT, EXIT_PANIC, EXIT_LIMIT, EXIT_DEADLOCK = 0, 1, 3, 4
 MIN_FREE_RAM = 1 << 20      # what a machine must keep free after the kernel image to run anything
 RAM_MIB_RANGE = (4, 1024)   # the RAM sizes boot() accepts, in MiB (shared with the CLI's --ram-mib)
@@ -83,16 +80,15 @@ def _check_between(name, value, low, high):
         raise BootError("%s must be between %d and %d (got %d)" % (name, low, high, value))
 
 
-def _collect_stats(events):
-    """Counters of a finished boot: memory (from pmm), processes, syscalls, faults, instructions."""
-    from pyucore.kern import hw
-    from pyucore.kern.mm import pmm
-    from pyucore.kern.driver import clock
-    stats = dict(pmm.stats)
+def _collect_stats(kern, events):
+    """Counters of a boot of kernel package kern that finished: memory (from pmm), processes, syscalls,
+    faults, instructions."""
+    stats = dict(kern.mm.pmm.stats)
     kinds = Counter(e["kind"] for e in events)
     stats.update(forks=kinds.get("fork", 0), execs=kinds.get("exec", 0), exits=kinds.get("exit", 0),
                  syscalls=kinds.get("syscall", 0), page_faults=kinds.get("pgfault", 0),
-                 switches=kinds.get("switch", 0), instructions=hw.cpu.instret, ticks=clock.ticks)
+                 switches=kinds.get("switch", 0), instructions=kern.hw.cpu.instret,
+                 ticks=kern.driver.clock.ticks)
     return stats
 
 
@@ -113,18 +109,30 @@ def _event_listener(verbose, on_event):
     return both
 
 
-def _detach_caller_hooks():
-    """After a boot, the kernel forgets the caller's console stream and event listener, so nothing it
-    prints or records later (a unit test's panic) reaches a stream the caller may have closed."""
-    from pyucore.kern.debug.events import events_init
-    from pyucore.kern.driver.console import cons_init
-    events_init()
-    cons_init()
+def _detach_caller_hooks(kern):
+    """After a boot, kernel package kern forgets the caller's console stream and event listener, so
+    nothing it prints or records later (a unit test's panic) reaches a stream the caller may have
+    closed."""
+    kern.debug.events.events_init()
+    kern.driver.console.cons_init()
 
 
-def boot(program=None, elf=None, name=None, cow=True, tick_insns=10000, tick_num=100, max_insns=None,
+def _load_kernel(kernel):
+    """(kernel package, workspace settings): the built-in kernel for None, else workspace kernel's."""
+    from pyucore.lab import LabError
+    from pyucore.lab.loader import load_kernel
+    from pyucore.lab.workspace import SETTINGS, read_settings
+    try:
+        if kernel is None:
+            return load_kernel(None), dict(SETTINGS, cow=True)
+        return load_kernel(kernel), read_settings(kernel)
+    except LabError as exc:
+        raise BootError(str(exc)) from None
+
+
+def boot(program=None, elf=None, name=None, cow=None, tick_insns=10000, tick_num=100, max_insns=None,
          quiet_boot=False, cpu="python", ram_mib=128, console=None, trace=None, verbose=False,
-         pgdir_at_exit=False, on_event=None):
+         pgdir_at_exit=False, on_event=None, kernel=None):
     """Boots pyucore running one program to the end: program is the name of a built-in program (see
     pyucore.user.build.program_names(); with neither program nor elf, `exit`, as ucore does without
     TEST), or elf is an ELF's bytes, run under name. A C file of your own goes through
@@ -132,18 +140,21 @@ def boot(program=None, elf=None, name=None, cow=True, tick_insns=10000, tick_num
     trace: a path for the Chrome trace of the run; verbose: show events on stderr as they happen (True,
     or categories such as "procs,sched"); pgdir_at_exit: print each process's page table as it exits;
     on_event: a function called with each kernel event as it happens.
+    kernel: None for pyucore's own kernel, or the directory of a lab workspace (pyucore lab init),
+    whose kern/ is run instead on the same machine and programs; an exception raised in its code
+    (or a syntax error in it) raises pyucore.lab.loader.StudentCodeError, whose message names the
+    student's file and line. cow: copy-on-write fork on or off; None is the kernel's default (on for
+    pyucore's kernel, the workspace's `cow` setting for a workspace).
     tick_insns, tick_num: positive ints; max_insns: None or a positive int; ram_mib: an int from 4 to
     1024; console: None or an object with write(), given the console text as it is printed.
     Returns a BootResult; exit_status 0 = clean halt, 1 = kernel panic, 3 = instruction limit,
-    4 = deadlock. Raises BuildError for an unknown program, BootError for bad arguments or a program
-    too big for the RAM, OSError when the trace cannot be written."""
-    from pyucore.kern.debug import events as kevents
-    from pyucore.kern.driver.console import cons_text
-    from pyucore.kern.init.init import kern_init
-    from pyucore.kern.process.proc import Deadlock
-    from pyucore.kern.trap.trap import InstructionLimit
+    4 = deadlock. Raises BuildError for an unknown program, BootError for bad arguments, a program
+    too big for the RAM or a kernel directory that is not a workspace, OSError when the trace cannot
+    be written."""
     from pyucore.machine import Machine
     _check_request(program, elf, tick_insns, tick_num, max_insns, cpu, ram_mib, console)
+    kern, settings = _load_kernel(kernel)
+    cow = settings["cow"] if cow is None else cow
     listener = _event_listener(verbose, on_event)
     name, image = _program_image(program, elf, name)
     if len(image) + MIN_FREE_RAM > (ram_mib << 20) - (2 << 20):
@@ -154,22 +165,35 @@ def boot(program=None, elf=None, name=None, cow=True, tick_insns=10000, tick_num
     machine = Machine(ram_size=ram_mib << 20)
     status, reason = EXIT_HALT, "halt"
     try:
-        kern_init(machine, name, image, tick_insns=tick_insns, tick_num=tick_num, max_insns=max_insns,
-                  cow=cow, console=console, quiet_boot=quiet_boot, on_event=listener,
-                  pgdir_at_exit=pgdir_at_exit)
-    except Shutdown:
+        kern.init.init.kern_init(machine, name, image, tick_insns=tick_insns, tick_num=tick_num,
+                                 max_insns=max_insns, cow=cow, console=console, quiet_boot=quiet_boot,
+                                 on_event=listener, pgdir_at_exit=pgdir_at_exit)
+    except kern.libs.sbi.Shutdown:
         pass
-    except KernelPanic as e:
+    except kern.debug.panic.KernelPanic as e:
         status, reason = EXIT_PANIC, "kernel panic: %s" % str(e).strip()
-    except Deadlock as e:
+    except kern.process.proc.Deadlock as e:
         status, reason = EXIT_DEADLOCK, "deadlock: %s" % e
-    except InstructionLimit as e:
+    except kern.trap.trap.InstructionLimit as e:
         status, reason = EXIT_LIMIT, "stopped after %d user instructions (--max-insns)" % e.args[0]
+    except Exception as e:
+        if kernel is None:
+            raise
+        raise _student_error(e, kernel, kern) from None
     finally:
-        events, text = kevents.events, cons_text()
-        _detach_caller_hooks()
-    stats = _collect_stats(events)
+        events, text = kern.debug.events.events, kern.driver.console.cons_text()
+        _detach_caller_hooks(kern)
+    stats = _collect_stats(kern, events)
     if trace is not None:
         from pyucore.tools.trace import write_trace
         write_trace(events, trace, stats["instructions"])
     return BootResult(text, events, stats, status, reason)
+
+
+def _student_error(exc, kernel, kern):
+    """The StudentCodeError for exception exc raised by workspace kernel's code, with what its console
+    printed before."""
+    from pyucore.lab.loader import student_error
+    error = student_error(exc, kernel)
+    error.console = kern.driver.console.cons_text()
+    return error

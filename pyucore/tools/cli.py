@@ -2,8 +2,10 @@
 
 Exit status: what the kernel reports for `run` (0 for a clean halt), the grader's for `grade`
 (0 at 130/130, else 1), 2 for a problem with the request (unknown program, missing file, compile
-error, a bad option value, a program too big for the RAM), 130 after Ctrl-C, 141 when the reader of
-the output goes away (`| head`), 70 for a bug in pyucore itself.
+error, a bad option value, a program too big for the RAM, a --kernel that is not a lab workspace, a
+`lab init` DIR that is not empty), 5 when the code of a lab workspace's kernel raised an exception
+(an unfilled blank, a bug, a syntax error), 130 after Ctrl-C, 141 when the reader of the output goes
+away (`| head`), 70 for a bug in pyucore itself.
 """
 
 import argparse
@@ -12,7 +14,10 @@ import os
 import sys
 from pathlib import Path
 
+from pyucore.lab.loader import StudentCodeError
+
 EXIT_USAGE = 2
+EXIT_STUDENT_CODE = 5
 EXIT_INTERNAL = 70  # sysexits' EX_SOFTWARE
 EXIT_INTERRUPTED = 130
 EXIT_BROKEN_PIPE = 141  # 128 + SIGPIPE: what a shell reports for a program stopped by a closed pipe
@@ -20,6 +25,7 @@ ELF_MAGIC = b"\x7fELF"
 EM_RISCV = 243
 # Machines of the ELFs most often given by mistake (a host program), named in the error.
 MACHINE_NAMES = {3: "x86", 40: "ARM", 62: "x86-64", 183: "AArch64"}
+
 
 class UsageError(Exception):
     """A problem with what the user asked for: shown as one message, exit status 2, no traceback."""
@@ -38,6 +44,10 @@ def main(argv=None) -> int:
     except UsageError as exc:
         print(f"pyucore: {exc}", file=sys.stderr)
         return EXIT_USAGE
+    except StudentCodeError as exc:
+        sys.stdout.flush()
+        print(f"pyucore: {exc}", file=sys.stderr)
+        return EXIT_STUDENT_CODE
     except KeyboardInterrupt:
         print("\npyucore: interrupted (a program that never ends can be stopped with --max-insns N)",
               file=sys.stderr)
@@ -77,7 +87,11 @@ def build_parser() -> argparse.ArgumentParser:
     run.add_argument("--tick-num", type=_positive_int, metavar="N",
                      help="timer ticks per scheduling slice (default 100)")
     run.add_argument("--quiet-boot", action="store_true", help="hide the boot self-check lines")
-    run.add_argument("--no-cow", action="store_true", help="fork copies every page at once (no copy-on-write)")
+    cow = run.add_mutually_exclusive_group()
+    cow.add_argument("--cow", action="store_true",
+                     help="copy-on-write fork (the default, except in a lab workspace that has not turned "
+                          "it on)")
+    cow.add_argument("--no-cow", action="store_true", help="fork copies every page at once (no copy-on-write)")
     run.add_argument("--cpu", choices=CPU_BACKENDS, help="CPU backend (default python)")
     low, high = RAM_MIB_RANGE
     run.add_argument("--ram-mib", type=_int_between(low, high), metavar="N",
@@ -91,6 +105,7 @@ def build_parser() -> argparse.ArgumentParser:
                           "faults (--verbose shows all)")
     run.add_argument("--pgdir-at-exit", action="store_true",
                      help="print each process's page table when it exits, before its memory is freed")
+    _add_kernel_option(run)
     run.set_defaults(handler=cmd_run)
 
     listing = commands.add_parser("list", help="list the built-in programs")
@@ -113,11 +128,45 @@ def build_parser() -> argparse.ArgumentParser:
     grading.add_argument("--junit", type=_report_file, metavar="FILE", help="also write the results as JUnit XML")
     grading.set_defaults(handler=cmd_grade)
 
+    lab = commands.add_parser("lab", help="do the lab: write a workspace with the kernel's blanks",
+                              description="A lab workspace is your own copy of the kernel with blanks to "
+                                          "fill; `pyucore run` inside it runs your kernel.")
+    lab_commands = lab.add_subparsers(dest="lab_command", required=True, metavar="COMMAND")
+    init = lab_commands.add_parser("init", help="write a new lab workspace in DIR",
+                                   description="Write a lab workspace: the whole kernel with the exercises' "
+                                               "blanks emptied, a README and a report to fill.")
+    init.add_argument("directory", metavar="DIR", help="where to write it (a new or empty directory)")
+    init.add_argument("--solution", action="store_true",
+                      help="keep the reference code in the blanks (for teachers)")
+    init.set_defaults(handler=cmd_lab_init)
+
     cc = commands.add_parser("cc", help="compile a C file against the user library into an ELF")
     cc.add_argument("source", metavar="FILE.c")
     cc.add_argument("-o", dest="output", metavar="FILE.elf", help="output file (default: FILE.elf beside FILE.c)")
     cc.set_defaults(handler=cmd_cc)
     return parser
+
+
+def _add_kernel_option(parser) -> None:
+    """Adds --kernel DIR (run a lab workspace's kernel) to a subcommand's parser."""
+    parser.add_argument("--kernel", metavar="DIR",
+                        help="run the kernel of the lab workspace DIR (inside a workspace, its kernel is "
+                             "used without this option)")
+
+
+def kernel_choice(args) -> dict:
+    """boot()'s kernel keyword for args.kernel, or for the lab workspace holding the current directory
+    (said in one stderr line); {} for pyucore's own kernel. Raises UsageError for a --kernel that is
+    not a workspace."""
+    from pyucore.lab import LabError
+    from pyucore.lab.workspace import resolve_kernel
+    try:
+        kernel, note = resolve_kernel(args.kernel, Path.cwd())
+    except LabError as exc:
+        raise UsageError(str(exc)) from None
+    if note:
+        print(f"pyucore: {note}", file=sys.stderr)
+    return {} if kernel is None else {"kernel": kernel}
 
 
 def package_version() -> str:
@@ -197,7 +246,8 @@ def _writable_file(text: str, what: str) -> str:
 def cmd_run(args) -> int:
     """Boots with the requested program and options, printing the console as it is produced;
     returns the kernel's exit status, explained in one stderr line when it is not 0."""
-    kwargs = {**resolve_program(args.program), **boot_options(args), "console": LiveConsole(sys.stdout)}
+    kwargs = {**resolve_program(args.program), **boot_options(args), **kernel_choice(args),
+              "console": LiveConsole(sys.stdout)}
     boot, boot_error = load_boot()
     try:
         result = boot(**kwargs)
@@ -305,7 +355,7 @@ def boot_options(args) -> dict:
         "tick_insns": args.tick_insns,
         "tick_num": args.tick_num,
         "quiet_boot": True if args.quiet_boot else None,
-        "cow": False if args.no_cow else None,
+        "cow": True if args.cow else False if args.no_cow else None,
         "cpu": args.cpu,
         "ram_mib": args.ram_mib,
         "trace": args.trace,
@@ -418,6 +468,28 @@ def _write_reports(args, outcomes: list, checks: list) -> None:
             write(path, outcomes, checks)
         except OSError as exc:
             raise UsageError(f"{path}: cannot write the report: {exc.strerror or exc}") from None
+
+
+def cmd_lab_init(args) -> int:
+    """Writes a lab workspace in args.directory and says what to do next; returns 0, or raises
+    UsageError for a directory that is not empty."""
+    from pyucore.lab import LabError
+    from pyucore.lab.markers import list_blanks
+    from pyucore.lab.workspace import init_workspace
+    try:
+        root = init_workspace(args.directory, solution=args.solution)
+    except LabError as exc:
+        raise UsageError(str(exc)) from None
+    except OSError as exc:
+        raise UsageError(f"{args.directory}: {exc.strerror.lower() if exc.strerror else exc}") from None
+    if args.solution:
+        print(f"wrote the lab workspace {args.directory} with the reference code in its "
+              f"{len(list_blanks())} blanks")
+    else:
+        print(f"wrote the lab workspace {args.directory}: {len(list_blanks())} blanks to fill, "
+              f"listed in {Path(args.directory) / 'README.md'}")
+    print(f"next: cd {args.directory} && pyucore run hello")
+    return 0
 
 
 def cmd_cc(args) -> int:

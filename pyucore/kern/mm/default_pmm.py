@@ -56,6 +56,18 @@ class default_pmm_manager:
     def alloc_pages(self, n):
         """Takes n contiguous pages from the first block big enough; returns its first Page, or None."""
         kassert(n > 0)
+        # LAB2:EXERCISE1 default_alloc_pages BEGIN
+        # default_alloc_pages - first fit: take n pages from the first free block big enough
+        # self.area.free_list holds the head Page of every free block, in address order; a head's
+        # .property is the number of pages of its block; self.area.nr_free counts all free pages.
+        # (1) n > self.area.nr_free: there is no room, return None
+        # (2) walk free_list in order (for i, page in enumerate(...)); the first page whose property
+        #     is >= n heads the block to use: take it off the list with self.area.remove(i)
+        # (3) when the block has more than n pages, the rest stays free as a block of its own: its
+        #     head is rest = self.pages[page.ppn - self.nbase + n], rest.property = page.property - n,
+        #     SetPageProperty(rest), self.area.insert(rest)
+        # (4) self.area.nr_free -= n; ClearPageProperty(page) (it heads no free block now); return page
+        # (5) no block is big enough: return None
         if n > self.area.nr_free:
             return None
         for i, page in enumerate(self.area.free_list):
@@ -70,10 +82,22 @@ class default_pmm_manager:
                 ClearPageProperty(page)
                 return page
         return None
+        # LAB2:EXERCISE1 default_alloc_pages END
 
     def free_pages(self, base, n):
         """Returns the n pages from base to the free list, merging with adjacent free blocks."""
         kassert(n > 0)
+        # LAB2:EXERCISE1 default_free_pages BEGIN
+        # default_free_pages - give the n pages from base back as a free block, merged with free neighbours
+        # (1) every page p of the n (self.pages[base.ppn - self.nbase + k]) must be in use:
+        #     kassert(not PageReserved(p) and not PageProperty(p)); then p.flags = 0, set_page_ref(p, 0)
+        # (2) base heads a free block of n pages: base.property = n, SetPageProperty(base),
+        #     self.area.nr_free += n, and i = self.area.insert(base) is its index in free_list
+        # (3) the block before it (free_list[i - 1]) ends where base begins
+        #     (prev.ppn + prev.property == base.ppn): merge them: prev.property += base.property,
+        #     ClearPageProperty(base), self.area.remove(i); the merged block is prev, at i - 1
+        # (4) likewise, when the block ends where the next one (free_list[i + 1]) begins, merge that
+        #     one into it
         first = base.ppn - self.nbase
         for p in self.pages[first:first + n]:
             kassert(not PageReserved(p) and not PageProperty(p), "freeing a free or reserved page")
@@ -96,6 +120,7 @@ class default_pmm_manager:
                 base.property += nxt.property
                 ClearPageProperty(nxt)
                 self.area.remove(i + 1)
+        # LAB2:EXERCISE1 default_free_pages END
 
     def nr_free_pages(self):
         """Number of free pages."""

@@ -233,18 +233,6 @@ def swap_in(mm, addr):
     return page
 
 
-def swap_in_fault(mm, la, ptep, perm):
-    """do_pgfault's case of a swapped-out page at la (ptep holds its swap entry): brings it back, maps
-    it with perm and lists it with the manager. Returns 0, or -E_NO_MEM (the entry is then intact)."""
-    page = swap_in(mm, la)
-    if page is None:
-        cprintf("swap_in in do_pgfault failed: out of memory\n")
-        return -E_NO_MEM
-    kassert(pmm.page_insert(mm.pgdir, page, la, perm) == 0, "page_insert over a swap entry failed")
-    swap_map_swappable(mm, la, page, 1)
-    return 0
-
-
 def swap_dup(pgdir, la, entry):
     """fork of a page on disk: the PTE of la in pgdir (its table exists) gets a new slot holding a copy
     of entry's slot. Returns 0, or -E_NO_MEM when the disk is full."""

@@ -29,11 +29,19 @@ def _fifo_init_mm(mm):
 def _fifo_map_swappable(mm, addr, page, swap_in):
     """Appends page (mapped at addr in mm) to the tail of mm's list, replacing any older entry for
     addr; swap_in tells whether it just came back from disk (FIFO treats both alike). Returns 0."""
+    # LAB3:EXERCISE2 _fifo_map_swappable BEGIN
+    # FIFO map_swappable - put the page mapped at addr at the tail of mm's replacement list
+    # mm.sm_priv is the list: an OrderedDict from page-aligned address to Page, the oldest first
+    # (1) kassert that mm has a list (mm.sm_priv is not None)
+    # (2) drop any older entry for addr (pra_list.pop(addr, None)), then add addr -> page: it goes
+    #     to the tail, as the newest
+    # (3) return 0
     pra_list = mm.sm_priv
     kassert(pra_list is not None, "map_swappable on an mm without a replacement list")
     pra_list.pop(addr, None)
     pra_list[addr] = page
     return 0
+    # LAB3:EXERCISE2 _fifo_map_swappable END
 
 
 def _fifo_set_unswappable(mm, addr):
@@ -45,10 +53,15 @@ def _fifo_set_unswappable(mm, addr):
 def _fifo_swap_out_victim(mm, in_tick):
     """Removes and returns (addr, page) from the head of mm's list (the page mapped longest ago), or
     None when the list is empty. in_tick (a timer-driven call) makes no difference to FIFO."""
+    # LAB3:EXERCISE2 _fifo_swap_out_victim BEGIN
+    # FIFO swap_out_victim - take the page mapped longest ago off the head of mm's replacement list
+    # (1) mm.sm_priv is empty: return None
+    # (2) remove its first (oldest) entry and return it as (addr, page): popitem(last=False)
     pra_list = mm.sm_priv
     if not pra_list:
         return None
     return pra_list.popitem(last=False)
+    # LAB3:EXERCISE2 _fifo_swap_out_victim END
 
 
 def _fifo_list(mm):

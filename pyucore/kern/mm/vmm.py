@@ -16,7 +16,7 @@ from .memlayout import KERN_ACCESS, USER_ACCESS
 from ..process import proc
 from ..trap import trap
 from .mmu import (
-    PGSIZE, PTE_ADDR, PTE_COW, PTE_R, PTE_U, PTE_USER, PTE_V, PTE_W, PTE_X, PTSIZE, ROUNDDOWN, ROUNDUP,
+    PGSIZE, PTE_A, PTE_ADDR, PTE_COW, PTE_D, PTE_R, PTE_U, PTE_USER, PTE_V, PTE_W, PTE_X, PTSIZE, ROUNDDOWN, ROUNDUP,
     pte_create,
 )
 from pyucore.machine.riscv import (
@@ -180,26 +180,40 @@ def _report(error_code, fmt, *args):
 
 def do_cow_page(mm, la, ptep, pte):
     """Breaks copy-on-write at page la: a private copy, or W restored on the last reference; 0 or -E_NO_MEM."""
-    page = pmm.pte2page(pte)
     pmm.stats["cow_faults"] += 1
+    # LAB5:CHALLENGE do_cow_page BEGIN
+    # copy-on-write break - a store to a shared page: give mm a page of its own that it may write
+    # (1) page = pmm.pte2page(pte); the PTE's new permissions: perm = ((pte & PTE_USER) | PTE_W)
+    #     without PTE_COW
+    # (2) page.ref == 1, no other PTE maps the page any more: it is mm's alone, so write the PTE back
+    #     in place with perm (keeping its A and D bits: pte & (PTE_A | PTE_D)),
+    #     hw.ram.write_u64(ptep, pte_create(page.ppn, ...)), pmm.tlb_invalidate(mm.pgdir, la), and
+    #     when mm has a replacement list (mm.sm_priv is not None) let the swap manager take the page
+    #     again: swap.swap_map_swappable(mm, la, page, 0); copied = False
+    # (3) otherwise map a private copy: pmm.map_page_copy(mm.pgdir, la, page, perm) (None: out of
+    #     memory, return -E_NO_MEM); copied = True
+    page = pmm.pte2page(pte)
     perm = ((pte & PTE_USER) | PTE_W) & ~PTE_COW
     if page.ref == 1:
-        hw.ram.write_u64(ptep, pte_create(page.ppn, perm | (pte & 0xC0)))
+        hw.ram.write_u64(ptep, pte_create(page.ppn, perm | (pte & (PTE_A | PTE_D))))
         pmm.tlb_invalidate(mm.pgdir, la)
         if mm.sm_priv is not None:      # now private to mm: the swap manager may take it again
             swap.swap_map_swappable(mm, la, page, 0)
-        _cow_event(la, False)
-        return 0
-    if pmm.map_page_copy(mm.pgdir, la, page, perm) is None:
-        return -E_NO_MEM
-    pmm.stats["cow_copies"] += 1
-    _cow_event(la, True)
+        copied = False
+    else:
+        if pmm.map_page_copy(mm.pgdir, la, page, perm) is None:
+            return -E_NO_MEM
+        copied = True
+    # LAB5:CHALLENGE do_cow_page END
+    _cow_event(la, copied)
     return 0
 
 
 def _cow_event(la, copied):
     """Records a `cow` event (copied: a private copy was made) and counts a copy against current."""
     pid = proc.current.pid if proc.current is not None else 0
+    if copied:
+        pmm.stats["cow_copies"] += 1
     if copied and proc.current is not None:
         proc.current.stats["cow_copies"] += 1
     emit("cow", pid, addr=la, copied=copied)
@@ -219,16 +233,27 @@ def do_pgfault(mm, error_code, addr):
         _report(error_code, "not valid access to addr %x: its vma does not allow it\n", addr)
         return -E_INVAL
     la = ROUNDDOWN(addr, PGSIZE)
+    perm = _vma_perm(vma)
+    # LAB3:EXERCISE1 do_pgfault BEGIN
+    # do_pgfault - find the PTE of the faulting page la, and map a new page there when it has none
+    # (1) ptep = pmm.get_pte(mm.pgdir, la, True): the address of la's PTE, page tables made as needed;
+    #     None (no memory for a table): _report(error_code, "get_pte in do_pgfault failed\n") and
+    #     return -E_NO_MEM
+    # (2) pte = hw.ram.read_u64(ptep); when it is 0, la was never mapped: map a new page there with
+    #     the VMA's permissions, pmm.pgdir_alloc_page(mm.pgdir, la, perm), and return 0; when that
+    #     gives None: _report(error_code, "pgdir_alloc_page in do_pgfault failed\n"), return -E_NO_MEM
+    # A non-zero pte is left to the code after the blank (copy-on-write, swap).
     ptep = pmm.get_pte(mm.pgdir, la, True)
     if ptep is None:
         _report(error_code, "get_pte in do_pgfault failed\n")
         return -E_NO_MEM
     pte = hw.ram.read_u64(ptep)
     if pte == 0:
-        if pmm.pgdir_alloc_page(mm.pgdir, la, _vma_perm(vma)) is None:
+        if pmm.pgdir_alloc_page(mm.pgdir, la, perm) is None:
             _report(error_code, "pgdir_alloc_page in do_pgfault failed\n")
             return -E_NO_MEM
         return 0
+    # LAB3:EXERCISE1 do_pgfault END
     if pte & PTE_V:
         if error_code == CAUSE_STORE_PAGE_FAULT and pte & PTE_COW:
             ret = do_cow_page(mm, la, ptep, pte)
@@ -240,7 +265,21 @@ def do_pgfault(mm, error_code, addr):
     if not swap.swap_init_ok:
         _report(error_code, "no swap_init_ok but ptep is %x, failed\n", pte)
         return -E_INVAL
-    return swap.swap_in_fault(mm, la, ptep, _vma_perm(vma))
+    # LAB3:EXERCISE2 do_pgfault BEGIN
+    # do_pgfault swap-in - the PTE holds a swap entry: bring the page back from the swap disk
+    # (1) page = swap.swap_in(mm, la): a new page holding the data from disk, or None when no page can
+    #     be had: cprintf("swap_in in do_pgfault failed: out of memory\n"), return -E_NO_MEM
+    # (2) map it at la with perm: pmm.page_insert(mm.pgdir, page, la, perm) (kassert that it gives 0)
+    # (3) tell the swap manager the page is in memory again: swap.swap_map_swappable(mm, la, page, 1)
+    # (4) return 0
+    page = swap.swap_in(mm, la)
+    if page is None:
+        cprintf("swap_in in do_pgfault failed: out of memory\n")
+        return -E_NO_MEM
+    kassert(pmm.page_insert(mm.pgdir, page, la, perm) == 0, "page_insert over a swap entry failed")
+    swap.swap_map_swappable(mm, la, page, 1)
+    return 0
+    # LAB3:EXERCISE2 do_pgfault END
 
 
 def user_mem_check(mm, addr, length, write):

@@ -92,6 +92,14 @@ class proc_struct:
 def alloc_proc():
     """A fresh proc_struct: UNINIT, pid -1, no mm, cr3 = the boot page table, no links."""
     proc = proc_struct()
+    # LAB4:EXERCISE1 alloc_proc BEGIN
+    # alloc_proc - initialise the fields of the new proc_struct
+    # Set, on proc:
+    #   state = PROC_UNINIT, pid = -1, runs = 0, kstack = 0, need_resched = 0,
+    #   parent = None, mm = None (a kernel thread has no user memory),
+    #   context = None (copy_thread makes its greenlet), tf = None,
+    #   cr3 = pmm.boot_cr3 (it runs on the kernel's page table until it gets an mm),
+    #   flags = 0, name = ""
     proc.state = PROC_UNINIT
     proc.pid = -1
     proc.runs = 0
@@ -104,8 +112,14 @@ def alloc_proc():
     proc.cr3 = pmm.boot_cr3
     proc.flags = 0
     proc.name = ""
+    # LAB4:EXERCISE1 alloc_proc END
+    # LAB5:EXERCISE0 alloc_proc BEGIN
+    # alloc_proc - the new process waits for nothing and has no links in the process tree
+    # Set, on proc: wait_state = 0, and cptr (its youngest child), yptr (its younger sibling) and
+    # optr (its older sibling) = None
     proc.wait_state = 0
     proc.cptr = proc.yptr = proc.optr = None
+    # LAB5:EXERCISE0 alloc_proc END
     return proc
 
 
@@ -175,11 +189,17 @@ def proc_run(proc):
     global current
     if proc is current:
         return
-    prev = current
+    emit("switch", proc.pid, prev=current.pid)
+    # LAB4:EXERCISE3 proc_run BEGIN
+    # proc_run - make proc the running process
+    # (1) make it current: `current = proc` (current is this module's global, declared above)
+    # (2) load its page table: lcr3(proc.cr3)
+    # (3) switch to its kernel stack and context: switch_to(proc); it returns when some process
+    #     switches back to this one
     current = proc
     lcr3(proc.cr3)
-    emit("switch", proc.pid, prev=prev.pid)
     switch_to(proc)
+    # LAB4:EXERCISE3 proc_run END
 
 
 def switch_to(proc):
@@ -285,11 +305,22 @@ def do_fork(clone_flags, stack, tf):
     Returns the child's pid, -E_NO_FREE_PROC at MAX_PROCESS, or -E_NO_MEM; leaks nothing on failure."""
     if nr_process >= MAX_PROCESS:
         return -E_NO_FREE_PROC
+    # LAB5:EXERCISE0 do_fork wait_state BEGIN
+    # do_fork step 1, LAB5 update - a process that forks cannot be waiting for a child
+    # kassert(current.wait_state == 0, ...): a failed check is a kernel panic
+    kassert(current.wait_state == 0, "a waiting process forked")
+    # LAB5:EXERCISE0 do_fork wait_state END
+    # LAB4:EXERCISE2 do_fork BEGIN
+    # do_fork steps 1 to 5 - make the child: its proc_struct, kernel stack, memory and trapframe
+    # (1) proc = alloc_proc(); its parent is current
+    # (2) setup_kstack(proc) gives it a kernel stack; non-zero means no memory: return -E_NO_MEM
+    # (3) copy_mm(clone_flags, proc, fork_share) shares or duplicates current's memory; non-zero:
+    #     put_kstack(proc), then return -E_NO_MEM (a failed fork gives back all it took)
+    # (4) copy_thread(proc, stack, tf): its trapframe (a copy of tf) and where it starts to run
+    # (5) a pid for it, proc.pid = get_pid(), and hash_proc(proc) to make find_proc(pid) find it
+    # Steps 6 and 7 follow the blanks: wakeup_proc(proc) makes it RUNNABLE; the pid is returned.
     proc = alloc_proc()
     proc.parent = current
-    if current.mm is not None:             # ucore leaves a user child unnamed; pyucore's views need names
-        set_proc_name(proc, current.name)
-    kassert(current.wait_state == 0, "a waiting process forked")
     if setup_kstack(proc) != 0:
         return -E_NO_MEM
     if copy_mm(clone_flags, proc, fork_share) != 0:
@@ -298,7 +329,14 @@ def do_fork(clone_flags, stack, tf):
     copy_thread(proc, stack, tf)
     proc.pid = get_pid()
     hash_proc(proc)
+    # LAB4:EXERCISE2 do_fork END
+    # LAB5:EXERCISE0 do_fork set_links BEGIN
+    # do_fork step 5, LAB5 update - link the child into proc_list and its parent's children
+    # set_links(proc) does both and counts it in nr_process
     set_links(proc)
+    # LAB5:EXERCISE0 do_fork set_links END
+    if current.mm is not None:             # ucore leaves a user child unnamed; pyucore's views need names
+        set_proc_name(proc, current.name)
     sched.wakeup_proc(proc)
     emit("fork", current.pid, child=proc.pid)
     return proc.pid
@@ -441,9 +479,17 @@ def load_icode(binary):
     tf = current.tf
     sstatus = tf.status         # keep sstatus
     tf.clear()
+    # LAB5:EXERCISE1 load_icode BEGIN
+    # load_icode step 6 - set up the trapframe for user environment
+    # Set tf's sp, epc and status, so that the return from this trap enters the program in user mode:
+    #   sp (register 2: tf.set_reg(2, ...)) - the top of the user stack, USTACKTOP
+    #   tf.epc - the program's entry point, e_entry of the ELF header (elf[0])
+    #   tf.status - the kept sstatus with SSTATUS_SPP cleared (sret then goes to user mode) and
+    #     SSTATUS_SPIE set (interrupts are on once in user mode)
     tf.set_reg(2, USTACKTOP)
     tf.epc = elf[0]
     tf.status = (sstatus & ~SSTATUS_SPP) | SSTATUS_SPIE
+    # LAB5:EXERCISE1 load_icode END
     return 0
 
 

@@ -190,10 +190,17 @@ def interrupt_handler(tf):
     if tf.cause & ~INTERRUPT_BIT != IRQ_S_TIMER:
         print_trapframe(tf)
         return
+    # LAB1:EXERCISE2 interrupt_handler BEGIN
+    # the timer tick - arm the next timer interrupt, count the tick, ask for a reschedule every tick_num
+    # (1) arm the next timer interrupt: clock.clock_set_next_event()
+    # (2) count the tick: clock.ticks += 1
+    # (3) LAB5: every tick_num ticks (clock.ticks % tick_num == 0) the running process must give up the
+    #     CPU: set P.current.need_resched = 1 (when P.current is not None); trap() then calls schedule()
     clock.clock_set_next_event()
     clock.ticks += 1
     if clock.ticks % tick_num == 0 and P.current is not None:
         P.current.need_resched = 1
+    # LAB1:EXERCISE2 interrupt_handler END
 
 
 def trap_dispatch(tf):

@@ -162,12 +162,12 @@ def test_a_shared_copy_on_write_page_is_not_swapped_out(kernel):
 
 @pytest.mark.parametrize("bad_entry", [0x7FFFFF00, 6 << 8], ids=["off the disk", "a free slot"])
 def test_a_corrupted_swap_entry_is_a_clear_kernel_panic(elf, monkeypatch, bad_entry):
-    real = swap.swap_in_fault
+    real = swap.swap_in
 
-    def corrupting(mm, la, ptep, perm):
-        hw.ram.write_u64(ptep, bad_entry)
-        return real(mm, la, ptep, perm)
-    monkeypatch.setattr(swap, "swap_in_fault", corrupting)
+    def corrupting(mm, la):
+        hw.ram.write_u64(pmm.get_pte(mm.pgdir, la, False), bad_entry)
+        return real(mm, la)
+    monkeypatch.setattr(swap, "swap_in", corrupting)
     result = boot(elf=elf("swapbig"), name="swapbig", ram_mib=8, quiet_boot=True)
     assert result.exit_status == 1
     assert "kernel panic at kern/" in result.console

@@ -1,0 +1,7 @@
+"""Lab mode (the tools side; the kernel never imports it): the blanks marked in pyucore's own kernel,
+student workspaces built from them, and loading a workspace's kernel beside the built-in one."""
+
+
+class LabError(ValueError):
+    """A lab request that cannot be done (a DIR that is not empty, not a workspace, an unknown blank):
+    str() is one line for the user."""

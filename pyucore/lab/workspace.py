@@ -1,0 +1,137 @@
+"""Student workspaces: `pyucore lab init DIR` writes the whole kernel with its blanks emptied, a lab
+README, a report to fill and the marker file that makes DIR a workspace (with its settings)."""
+
+import importlib.metadata
+import pathlib
+
+from . import LabError
+from .markers import KERN_DIR, kernel_files, list_blanks
+from .readme import lab_readme, report_template
+
+MARKER = ".pyucore-lab"
+REPORT = "report.md"
+SETTINGS = {"cow": False}       # what a new workspace starts with
+_SWITCHES = {"on": True, "off": False}
+
+
+def pyucore_version():
+    """The installed pyucore's version, or "unknown"."""
+    try:
+        return importlib.metadata.version("pyucore")
+    except importlib.metadata.PackageNotFoundError:
+        return "unknown"
+
+
+def init_workspace(directory, solution=False, empty=None):
+    """Writes a lab workspace in directory (created; it must not exist or be empty): every file of
+    pyucore's kern/, each blank's reference code replaced by its hint and a NotImplementedError (all
+    kept with solution=True; with empty, an iterable of blank ids, exactly those are emptied), a
+    README, a report to fill and the marker file. Returns the workspace's path. Raises LabError for
+    a directory that holds anything, a path that is a file, or an unknown blank id. Copy-on-write is
+    on in the workspace's settings only when its challenge blanks are filled."""
+    root = pathlib.Path(directory).expanduser()
+    if root.exists() and not root.is_dir():
+        raise LabError("%s exists and is not a directory" % directory)
+    if root.is_dir() and any(root.iterdir()):
+        raise LabError("%s is not empty: pyucore lab init never writes over a workspace (give a new "
+                       "directory)" % directory)
+    blanks = list_blanks()
+    if empty is not None:
+        emptied = set(empty)
+        unknown = emptied - {b.id for b in blanks}
+        if unknown:
+            raise LabError("unknown blank %s (the blanks are: %s)" % (
+                ", ".join(sorted(map(repr, unknown))), ", ".join(b.id for b in blanks)))
+    else:
+        emptied = set() if solution else {b.id for b in blanks}
+    cow = not any(b.label.endswith(":CHALLENGE") and b.id in emptied for b in blanks)
+    root.mkdir(parents=True, exist_ok=True)
+    for path, rel in kernel_files(KERN_DIR):
+        mine = [b for b in blanks if b.file == rel and b.id in emptied]
+        target = root / "kern" / rel
+        target.parent.mkdir(parents=True, exist_ok=True)
+        target.write_text(empty_blanks(path.read_text(encoding="utf-8"), mine), encoding="utf-8")
+    (root / "README.md").write_text(lab_readme(blanks), encoding="utf-8")
+    (root / REPORT).write_text(report_template(blanks), encoding="utf-8")
+    (root / MARKER).write_text(marker_text({"cow": cow}), encoding="utf-8")
+    return root
+
+
+def empty_blanks(source, blanks):
+    """source with the reference code of each of blanks (all in this file) replaced by its hint and
+    failing line; the markers stay, so the student sees where the blank begins and ends."""
+    lines = source.splitlines(keepends=True)
+    for blank in sorted(blanks, key=lambda b: b.begin, reverse=True):
+        lines[blank.begin:blank.end - 1] = [line + "\n" for line in blank.empty_lines()]
+    return "".join(lines)
+
+
+def marker_text(settings=None):
+    """The marker file: what it is, the pyucore version that wrote it, and the workspace's settings."""
+    settings = dict(SETTINGS, **(settings or {}))
+    return (
+        "# This directory is a pyucore lab workspace (written by `pyucore lab init`): `pyucore run` and\n"
+        "# `pyucore grade` run inside it (or below it) use the kernel in its kern/.\n"
+        "pyucore = %s\n"
+        "# The challenge, copy-on-write fork: set `cow = on` once you have written its two blanks\n"
+        "# (LAB5:CHALLENGE in kern/mm/pmm.py and kern/mm/vmm.py). `pyucore run --cow` / `--no-cow`\n"
+        "# override it for one run.\n"
+        "cow = %s\n" % (pyucore_version(), "on" if settings["cow"] else "off"))
+
+
+def read_settings(root):
+    """The settings of workspace root, from its marker file (SETTINGS for what it does not say).
+    Raises LabError for a line it cannot read."""
+    path = pathlib.Path(root) / MARKER
+    settings = dict(SETTINGS)
+    try:
+        text = path.read_text(encoding="utf-8")
+    except OSError:
+        return settings
+    for number, line in enumerate(text.splitlines(), start=1):
+        line = line.split("#", 1)[0].strip()
+        if not line:
+            continue
+        key, sep, value = (part.strip() for part in line.partition("="))
+        if not sep:
+            raise LabError("%s:%d: expected `name = value`, got %r" % (path, number, line))
+        if key == "cow":
+            if value not in _SWITCHES:
+                raise LabError("%s:%d: cow must be on or off, not %r" % (path, number, value))
+            settings["cow"] = _SWITCHES[value]
+    return settings
+
+
+def find_workspace(start_dir):
+    """The workspace directory holding start_dir (start_dir itself or a parent with the marker file),
+    or None."""
+    start = pathlib.Path(start_dir).expanduser().resolve()
+    for directory in (start, *start.parents):
+        if (directory / MARKER).is_file():
+            return directory
+    return None
+
+
+def _shown(path):
+    """path with the home directory written as ~."""
+    home = pathlib.Path.home()
+    try:
+        return "~/" + pathlib.Path(path).relative_to(home).as_posix()
+    except ValueError:
+        return str(path)
+
+
+def resolve_kernel(args_kernel, cwd):
+    """Which kernel a command runs: (workspace path or None for the built-in kernel, a line to tell the
+    user or None). args_kernel is --kernel's value (or None); without it, the workspace holding cwd,
+    if any, is used and named in the line. Raises LabError when --kernel is not a workspace."""
+    if args_kernel is not None:
+        root = pathlib.Path(args_kernel).expanduser()
+        if not (root / "kern" / "__init__.py").is_file():
+            raise LabError("--kernel %s: not a pyucore lab workspace (no kern/ package in it; "
+                           "`pyucore lab init DIR` writes one)" % args_kernel)
+        return root.resolve(), None
+    root = find_workspace(cwd)
+    if root is None:
+        return None, None
+    return root, "using the lab kernel in %s (pyucore lab workspace)" % _shown(root)
