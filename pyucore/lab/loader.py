@@ -10,6 +10,7 @@ import importlib
 import importlib.util
 import itertools
 import pathlib
+import re
 import sys
 import traceback
 
@@ -114,7 +115,8 @@ def student_error(exc, root):
         return _syntax_error(exc, _relative(exc.filename, root))
     frames = [(rel, f) for f in traceback.extract_tb(exc.__traceback__)
               for rel in (_relative(f.filename, root),) if rel is not None]
-    what = "".join(traceback.format_exception_only(type(exc), exc)).strip()
+    what = re.sub(r"\bpyucore_lab_kern_\d+\b", "kern",
+                  "".join(traceback.format_exception_only(type(exc), exc)).strip())
     if not frames:
         return StudentCodeError("your kernel raised %s" % what)
     rel, last = frames[-1]

@@ -31,7 +31,7 @@ class MarkerError(ValueError):
 @dataclass(frozen=True)
 class Blank:
     """One blank: where it is (file relative to kern/, 1-based lines of its BEGIN and END markers), the
-    function holding it, its hint lines, and the reference code between them."""
+    function holding it, the source lines of its hint, and the reference code after them."""
 
     id: str
     label: str
@@ -40,7 +40,7 @@ class Blank:
     begin: int
     end: int
     indent: str
-    hint: tuple
+    hint_source: tuple
     body: tuple
 
     @property
@@ -50,9 +50,19 @@ class Blank:
         return "LAB%s %s" % (lab, "CHALLENGE" if number is None else "EXERCISE " + number)
 
     @property
+    def hint_lines(self):
+        """The hint's lines without their comment marks (inner indentation kept)."""
+        return [_comment_text(line) for line in self.hint_source]
+
+    @property
+    def hint(self):
+        """The hint as one text, a line per hint line."""
+        return "\n".join(self.hint_lines)
+
+    @property
     def summary(self):
         """The first hint line: what the blank must do."""
-        return self.hint[0]
+        return self.hint_lines[0]
 
     @property
     def message(self):
@@ -61,8 +71,13 @@ class Blank:
 
     def empty_lines(self):
         """What replaces the reference code in a workspace: the hint, then the failing line."""
-        return ["%s# %s" % (self.indent, h) if h else self.indent + "#" for h in self.hint] + \
-            ["%sraise NotImplementedError(%r)" % (self.indent, self.message)]
+        return list(self.hint_source) + ["%sraise NotImplementedError(%r)" % (self.indent, self.message)]
+
+
+def _comment_text(line):
+    """The text of a comment line: after its `#` and one space."""
+    text = line.lstrip()[1:]
+    return text[1:] if text.startswith(" ") else text
 
 
 def _functions(tree):
@@ -138,11 +153,11 @@ def _make_blank(rel, lines, open_marker, end, end_indent, functions):
     for line in inner:
         if not line.strip().startswith("#"):
             break
-        hint.append(line.strip()[1:].strip())
+        hint.append(line)
     code = [(begin + 1 + i, line) for i, line in enumerate(inner) if _is_code(line)]
     if end_indent != indent:
         return None, "%s: its END (line %d) is not indented as its BEGIN" % (where, end)
-    if not hint or not hint[0]:
+    if not hint or not _comment_text(hint[0]).strip():
         return None, "%s: no hint (comment lines right after BEGIN, the first one a summary)" % where
     if not code:
         return None, "%s: no reference code between BEGIN and END" % where

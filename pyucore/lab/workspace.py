@@ -8,6 +8,7 @@ from . import LabError
 from .markers import KERN_DIR, kernel_files, list_blanks
 from .readme import lab_readme, report_template
 
+USER_DIR = KERN_DIR.parent / "user"
 MARKER = ".pyucore-lab"
 REPORT = "report.md"
 SETTINGS = {"cow": False}       # what a new workspace starts with
@@ -25,8 +26,8 @@ def pyucore_version():
 def init_workspace(directory, solution=False, empty=None):
     """Writes a lab workspace in directory (created; it must not exist or be empty): every file of
     pyucore's kern/, each blank's reference code replaced by its hint and a NotImplementedError (all
-    kept with solution=True; with empty, an iterable of blank ids, exactly those are emptied), a
-    README, a report to fill and the marker file. Returns the workspace's path. Raises LabError for
+    kept with solution=True; with empty, an iterable of blank ids, exactly those are emptied), the C
+    sources of the user programs and library to read, a README, a report to fill and the marker file. Returns the workspace's path. Raises LabError for
     a directory that holds anything, a path that is a file, or an unknown blank id. Copy-on-write is
     on in the workspace's settings only when its challenge blanks are filled."""
     root = pathlib.Path(directory).expanduser()
@@ -51,6 +52,12 @@ def init_workspace(directory, solution=False, empty=None):
         target = root / "kern" / rel
         target.parent.mkdir(parents=True, exist_ok=True)
         target.write_text(empty_blanks(path.read_text(encoding="utf-8"), mine), encoding="utf-8")
+    for part in ("libs", "programs"):
+        for path in sorted((USER_DIR / part).iterdir()):
+            if path.suffix in (".c", ".h"):
+                target = root / "user" / part / path.name
+                target.parent.mkdir(parents=True, exist_ok=True)
+                target.write_bytes(path.read_bytes())
     (root / "README.md").write_text(lab_readme(blanks), encoding="utf-8")
     (root / REPORT).write_text(report_template(blanks), encoding="utf-8")
     (root / MARKER).write_text(marker_text({"cow": cow}), encoding="utf-8")
@@ -100,6 +107,15 @@ def read_settings(root):
                 raise LabError("%s:%d: cow must be on or off, not %r" % (path, number, value))
             settings["cow"] = _SWITCHES[value]
     return settings
+
+
+def blank_status(root):
+    """[(blank, filled)] for every blank marked in workspace root's kern/: filled is False while the
+    blank still holds its NotImplementedError line. Raises MarkerError when the markers in the
+    workspace are no longer well formed."""
+    return [(blank, not any(line.strip().startswith("raise NotImplementedError(%r)" % blank.message)
+                            for line in blank.body))
+            for blank in list_blanks(pathlib.Path(root) / "kern")]
 
 
 def find_workspace(start_dir):

@@ -139,6 +139,11 @@ def build_parser() -> argparse.ArgumentParser:
     init.add_argument("--solution", action="store_true",
                       help="keep the reference code in the blanks (for teachers)")
     init.set_defaults(handler=cmd_lab_init)
+    status = lab_commands.add_parser("status", help="which blanks of a workspace are filled",
+                                     description="List the blanks of the lab workspace (the one holding "
+                                                 "the current directory, or --kernel DIR), filled or not.")
+    _add_kernel_option(status)
+    status.set_defaults(handler=cmd_lab_status)
 
     cc = commands.add_parser("cc", help="compile a C file against the user library into an ELF")
     cc.add_argument("source", metavar="FILE.c")
@@ -154,16 +159,22 @@ def _add_kernel_option(parser) -> None:
                              "used without this option)")
 
 
+def _resolve_kernel(args) -> tuple:
+    """pyucore.lab.workspace.resolve_kernel for args.kernel and the current directory; raises
+    UsageError for a --kernel that is not a workspace."""
+    from pyucore.lab import LabError
+    from pyucore.lab.workspace import resolve_kernel
+    try:
+        return resolve_kernel(args.kernel, Path.cwd())
+    except LabError as exc:
+        raise UsageError(str(exc)) from None
+
+
 def kernel_choice(args) -> dict:
     """boot()'s kernel keyword for args.kernel, or for the lab workspace holding the current directory
     (said in one stderr line); {} for pyucore's own kernel. Raises UsageError for a --kernel that is
     not a workspace."""
-    from pyucore.lab import LabError
-    from pyucore.lab.workspace import resolve_kernel
-    try:
-        kernel, note = resolve_kernel(args.kernel, Path.cwd())
-    except LabError as exc:
-        raise UsageError(str(exc)) from None
+    kernel, note = _resolve_kernel(args)
     if note:
         print(f"pyucore: {note}", file=sys.stderr)
     return {} if kernel is None else {"kernel": kernel}
@@ -489,6 +500,28 @@ def cmd_lab_init(args) -> int:
         print(f"wrote the lab workspace {args.directory}: {len(list_blanks())} blanks to fill, "
               f"listed in {Path(args.directory) / 'README.md'}")
     print(f"next: cd {args.directory} && pyucore run hello")
+    return 0
+
+
+def cmd_lab_status(args) -> int:
+    """Prints each blank of the workspace with where it is and whether it is filled, then the count;
+    returns 0, or raises UsageError outside a workspace or when its markers are broken."""
+    from pyucore.lab.markers import MarkerError
+    from pyucore.lab.workspace import blank_status
+    kernel, _ = _resolve_kernel(args)
+    if kernel is None:
+        raise UsageError("not in a lab workspace (give --kernel DIR, or run it inside one)")
+    try:
+        status = blank_status(kernel)
+    except MarkerError as exc:
+        raise UsageError(f"the BEGIN/END lines of the blanks in {kernel} are broken:\n{exc}") from None
+    places = [f"kern/{blank.file}:{blank.begin}" for blank, _ in status]
+    width = max((len(blank.exercise) for blank, _ in status), default=0)
+    place_width = max(map(len, places), default=0)
+    for (blank, filled), place in zip(status, places):
+        print(f"{'filled' if filled else 'to do':6}  {blank.exercise:<{width}}  {place:<{place_width}}  "
+              f"{blank.function}")
+    print(f"{sum(filled for _, filled in status)} of {len(status)} blanks filled")
     return 0
 
 

@@ -15,6 +15,7 @@ def test_the_solution_kernel_prints_what_the_builtin_kernel_prints(solution_ws, 
     ours = boot(program=program)
     theirs = boot(program=program, kernel=solution_ws)
     assert theirs.console == ours.console
+    assert theirs.events == ours.events
     assert (theirs.exit_status, theirs.halt_reason) == (ours.exit_status, ours.halt_reason)
 
 
@@ -82,3 +83,20 @@ def test_a_syntax_error_is_one_message_at_its_file_and_line(tmp_path, solution_w
         boot(program="hello", kernel=root)
     assert str(info.value).splitlines()[0] == "kern/mm/vmm.py:%d: SyntaxError: expected ':'" % line
     assert "Traceback" not in str(info.value)
+
+
+def test_an_error_while_their_kernel_is_imported_names_their_line(tmp_path, solution_ws):
+    root, line = _workspace_with(tmp_path, solution_ws, "libs/stdio.py",
+                                 "def cputchar(c):\n", "WIDTH = COLUMNS\n\n\ndef cputchar(c):\n")
+    with pytest.raises(StudentCodeError) as info:
+        boot(program="hello", kernel=root)
+    assert str(info.value).splitlines()[0] == \
+        "kern/libs/stdio.py:%d: NameError: name 'COLUMNS' is not defined (in <module>)" % line
+
+
+def test_their_kernel_is_called_kern_in_messages_not_by_its_package_name(tmp_path, solution_ws):
+    root, _ = _workspace_with(tmp_path, solution_ws, "syscall/syscall.py",
+                              "    return P.current.pid\n", "    return P.currrent.pid\n")
+    with pytest.raises(StudentCodeError) as info:
+        boot(program="hello", kernel=root)
+    assert "module 'kern.process.proc' has no attribute 'currrent'" in str(info.value).splitlines()[0]

@@ -36,7 +36,8 @@ def test_the_kernel_marks_every_blank_of_the_issue_with_well_formed_pairs():
 def test_each_blank_carries_its_exercise_and_summary_in_its_message():
     load_icode = next(b for b in list_blanks() if b.function == "load_icode")
     assert load_icode.message == "LAB5 EXERCISE 1: load_icode step 6 - set up the trapframe for user environment"
-    assert any("SSTATUS_SPP" in line for line in load_icode.hint)
+    assert "SSTATUS_SPP" in load_icode.hint and load_icode.hint.count("\n") == len(load_icode.hint_source) - 1
+    assert load_icode.hint_lines[3].startswith("  tf.epc - ")
 
 
 def _kern(tmp_path, source):

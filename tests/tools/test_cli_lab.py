@@ -2,7 +2,8 @@
 
 import pytest
 
-from pyucore.lab.workspace import MARKER
+from pyucore.lab.markers import list_blanks
+from pyucore.lab.workspace import MARKER, init_workspace
 from pyucore.tools import cli
 
 
@@ -51,3 +52,19 @@ def test_run_with_a_kernel_that_is_not_a_workspace_is_a_usage_error(tmp_path, ca
 def test_cow_and_no_cow_cannot_be_given_together(capsys):
     with pytest.raises(SystemExit):
         cli.build_parser().parse_args(["run", "hello", "--cow", "--no-cow"])
+
+
+def test_lab_status_counts_the_blanks_still_to_do(tmp_path, capsys):
+    blanks = list_blanks()
+    root = init_workspace(tmp_path / "ws", empty=[blanks[0].id])
+    assert cli.main(["lab", "status", "--kernel", str(root)]) == 0
+    lines = capsys.readouterr().out.splitlines()
+    assert lines[-1] == "%d of %d blanks filled" % (len(blanks) - 1, len(blanks))
+    assert [line.split()[0] for line in lines[:-1]].count("to") == 1
+    assert lines[0].startswith("to do ") and ("kern/%s:" % blanks[0].file) in lines[0]
+
+
+def test_lab_status_outside_a_workspace_is_a_usage_error(tmp_path, monkeypatch, capsys):
+    monkeypatch.chdir(tmp_path)
+    assert cli.main(["lab", "status"]) == cli.EXIT_USAGE
+    assert "not in a lab workspace" in capsys.readouterr().err

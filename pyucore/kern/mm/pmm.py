@@ -305,59 +305,71 @@ def copy_range(to, from_, start, end, share):
         if ptep is None:
             start = ROUNDDOWN(start + PTSIZE, PTSIZE)
             continue
-        if ram.read_u64(ptep) != 0:
-            nptep = get_pte(to, start, True)
-            if nptep is None:
+        if ram.read_u64(ptep) == 0:
+            start = _next_mapped(from_, start, end)
+            continue
+        nptep = get_pte(to, start, True)
+        if nptep is None:
+            return -E_NO_MEM
+        pte = ram.read_u64(ptep)    # read now: the table's allocation may have swapped the page out
+        if not pte & PTE_V:
+            if swap.swap_dup(to, start, pte) != 0:
                 return -E_NO_MEM
-            pte = ram.read_u64(ptep)    # read now: the table's allocation may have swapped the page out
-            if not pte & PTE_V:
-                if swap.swap_dup(to, start, pte) != 0:
-                    return -E_NO_MEM
-            elif share:
-                # LAB5:CHALLENGE copy_range BEGIN
-                # copy-on-write fork - map the parent's page in the child too, instead of copying it
-                # (1) page = pte2page(pte); perm = pte & (PTE_USER | PTE_COW)
-                # (2) a page that may be written (PTE_W, or PTE_COW already) must be read-only +
-                #     PTE_COW in both tables, so that the first store to it faults (do_cow_page):
-                #     perm = (perm & ~PTE_W) | PTE_COW; when the parent's PTE has PTE_W, write it
-                #     back without it, keeping its A and D bits:
-                #     ram.write_u64(ptep, pte_create(page.ppn, perm | (pte & (PTE_A | PTE_D)))), and
-                #     tlb_invalidate(from_, start) (the parent's TLB may still allow the store)
-                # (3) one more PTE maps page: page_ref_inc(page); the child's PTE, at nptep:
-                #     ram.write_u64(nptep, pte_create(page.ppn, perm))
-                page = pte2page(pte)
-                perm = pte & (PTE_USER | PTE_COW)
-                if perm & (PTE_W | PTE_COW):
-                    perm = (perm & ~PTE_W) | PTE_COW
-                    if pte & PTE_W:
-                        ram.write_u64(ptep, pte_create(page.ppn, perm | (pte & (PTE_A | PTE_D))))
-                        tlb_invalidate(from_, start)
-                page_ref_inc(page)
-                ram.write_u64(nptep, pte_create(page.ppn, perm))
-                # LAB5:CHALLENGE copy_range END
-            else:
-                page = pte2page(pte)
-                perm = pte & PTE_USER
-                npage = alloc_page_keeping(page)
-                if npage is None:
-                    return -E_NO_MEM
-                # LAB5:EXERCISE2 copy_range BEGIN
-                # copy_range - replicate the content of page to npage, and map npage at start in to
-                # (1) src_pa: the physical address of page, page2pa(page)
-                # (2) dst_pa: the physical address of npage, page2pa(npage)
-                # (3) copy the PGSIZE bytes of the page: hw.ram.copy_page(dst_pa, src_pa)
-                # (4) map npage at the linear address start in to, with perm:
-                #     ret = page_insert(to, npage, start, perm) (0, or -E_NO_MEM without a page table)
-                hw.ram.copy_page(page2pa(npage), page2pa(page))
-                ret = page_insert(to, npage, start, perm)
-                # LAB5:EXERCISE2 copy_range END
-                if ret != 0:
-                    free_page(npage)
-                    return ret
-                track_swappable(to, start, npage)
-                stats["pages_copied_by_fork"] += 1
+        elif share:
+            # LAB5:CHALLENGE copy_range BEGIN
+            # copy-on-write fork - map the parent's page in the child too, instead of copying it
+            # (1) page = pte2page(pte); perm = pte & (PTE_USER | PTE_COW)
+            # (2) a page that may be written (PTE_W, or PTE_COW already) must be read-only +
+            #     PTE_COW in both tables, so that the first store to it faults (do_cow_page):
+            #     perm = (perm & ~PTE_W) | PTE_COW; when the parent's PTE has PTE_W, write it
+            #     back without it, keeping its A and D bits:
+            #     ram.write_u64(ptep, pte_create(page.ppn, perm | (pte & (PTE_A | PTE_D)))), and
+            #     tlb_invalidate(from_, start) (the parent's TLB may still allow the store)
+            # (3) one more PTE maps page: page_ref_inc(page); the child's PTE, at nptep:
+            #     ram.write_u64(nptep, pte_create(page.ppn, perm))
+            page = pte2page(pte)
+            perm = pte & (PTE_USER | PTE_COW)
+            if perm & (PTE_W | PTE_COW):
+                perm = (perm & ~PTE_W) | PTE_COW
+                if pte & PTE_W:
+                    ram.write_u64(ptep, pte_create(page.ppn, perm | (pte & (PTE_A | PTE_D))))
+                    tlb_invalidate(from_, start)
+            page_ref_inc(page)
+            ram.write_u64(nptep, pte_create(page.ppn, perm))
+            # LAB5:CHALLENGE copy_range END
+        else:
+            page = pte2page(pte)
+            perm = pte & PTE_USER
+            npage = alloc_page_keeping(page)
+            if npage is None:
+                return -E_NO_MEM
+            # LAB5:EXERCISE2 copy_range BEGIN
+            # copy_range - replicate the content of page to npage, and map npage at start in to
+            # (1) src_pa: the physical address of page, page2pa(page)
+            # (2) dst_pa: the physical address of npage, page2pa(npage)
+            # (3) copy the PGSIZE bytes of the page: hw.ram.copy_page(dst_pa, src_pa)
+            # (4) map npage at the linear address start in to, with perm:
+            #     ret = page_insert(to, npage, start, perm) (0, or -E_NO_MEM without a page table)
+            hw.ram.copy_page(page2pa(npage), page2pa(page))
+            ret = page_insert(to, npage, start, perm)
+            # LAB5:EXERCISE2 copy_range END
+            if ret != 0:
+                free_page(npage)
+                return ret
+            track_swappable(to, start, npage)
+            stats["pages_copied_by_fork"] += 1
         start += PGSIZE
     return 0
+
+
+def _next_mapped(pgdir, la, end):
+    """The first page from la up to end, within la's page table, whose PTE in pgdir is not zero, or
+    where that table (or the range) ends: copy_range skips an unmapped stretch with one read of the
+    table, not a get_pte per page."""
+    table_end = min(end, ROUNDDOWN(la + PTSIZE, PTSIZE))
+    for mapped, _, _ in _present_ptes(pgdir, la, table_end):
+        return mapped
+    return table_end
 
 
 def alloc_page_keeping(page):
