@@ -18,9 +18,11 @@ from pathlib import Path
 
 # runnable from a checkout without installing the package
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+# the machine tests' bare ELF loader (a page table and the segments, no kernel)
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "tests" / "machine"))
 
 from pyucore.machine import STOP_BUDGET, Machine  # noqa: E402
-from pyucore.machine.bare_loader import load_elf  # noqa: E402
+from bare_loader import load_elf  # noqa: E402
 from pyucore.user.build import build_c  # noqa: E402
 
 CHUNK = 10000

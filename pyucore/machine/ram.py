@@ -73,16 +73,21 @@ class RAM:
         self.write(pa, (value & ((1 << (8 * width)) - 1)).to_bytes(width, "little"))
 
     def read_u64(self, pa):
-        """Returns the unsigned 64-bit value at pa."""
+        """Returns the unsigned 64-bit value at pa (one typed-view read when pa is aligned: a PTE)."""
+        off = pa - self.base
+        if not off & 7 and 0 <= off < self.size:
+            return self.u64[off >> 3]
         return self.read_uint(pa, 8)
 
     def write_u64(self, pa, value):
-        """Stores the low 64 bits of value at pa."""
-        self.write_uint(pa, 8, value)
-
-    def read_u32(self, pa):
-        """Returns the unsigned 32-bit value at pa."""
-        return self.read_uint(pa, 4)
+        """Stores the low 64 bits of value at pa (one typed-view write when pa is aligned: a PTE)."""
+        off = pa - self.base
+        if off & 7 or not 0 <= off < self.size:
+            self.write_uint(pa, 8, value)
+            return
+        self.u64[off >> 3] = value & 0xFFFFFFFFFFFFFFFF
+        if self.code_pages and pa >> PGSHIFT in self.code_pages and self.code_listener is not None:
+            self.code_listener(pa >> PGSHIFT)
 
     def write_u32(self, pa, value):
         """Stores the low 32 bits of value at pa."""
@@ -91,10 +96,6 @@ class RAM:
     def read_u16(self, pa):
         """Returns the unsigned 16-bit value at pa."""
         return self.read_uint(pa, 2)
-
-    def write_u16(self, pa, value):
-        """Stores the low 16 bits of value at pa."""
-        self.write_uint(pa, 2, value)
 
     def read_u8(self, pa):
         """Returns the byte at pa."""

@@ -8,7 +8,7 @@ from unicorn import riscv_const as rc
 
 import machine_asm as asm
 from pyucore.machine import STOP_BUDGET, Machine
-from pyucore.machine.bare_loader import BareProcess
+from bare_loader import BareProcess
 from pyucore.machine.decode import decode
 from pyucore.machine.riscv import PTE_R, PTE_U, PTE_W, PTE_X
 

@@ -3,7 +3,7 @@
 import pytest
 
 from pyucore.machine import Machine, MachineTrap
-from pyucore.machine.bare_loader import BareProcess
+from bare_loader import BareProcess
 from pyucore.machine.riscv import (ACCESS_FETCH, ACCESS_LOAD, ACCESS_STORE, PTE_A, PTE_D, PTE_R, PTE_U,
                                    PTE_V, PTE_W, PTE_X, RAM_BASE)
 

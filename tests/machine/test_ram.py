@@ -35,3 +35,30 @@ def test_a_dropped_machine_releases_its_ram(machine):
     del m
     gc.collect()
     assert [ref() for ref in refs] == [None, None]
+
+
+@pytest.mark.parametrize("offset", [0, 8, 3, RAM_SIZE - 8])
+def test_u64_reads_and_writes_aligned_or_not_store_little_endian_bytes(offset):
+    ram = RAM(RAM_SIZE)
+    ram.write_u64(RAM_BASE + offset, (1 << 64) + 0x0102030405060708)
+    assert ram.read(RAM_BASE + offset, 8) == bytes.fromhex("0807060504030201")
+    assert ram.read_u64(RAM_BASE + offset) == 0x0102030405060708
+
+
+@pytest.mark.parametrize("pa", [RAM_BASE - 8, RAM_BASE + RAM_SIZE, RAM_BASE + RAM_SIZE - 4])
+def test_u64_access_outside_ram_is_a_value_error(pa):
+    ram = RAM(RAM_SIZE)
+    with pytest.raises(ValueError):
+        ram.read_u64(pa)
+    with pytest.raises(ValueError):
+        ram.write_u64(pa, 1)
+
+
+def test_an_aligned_u64_write_to_a_code_page_tells_the_code_listener():
+    ram = RAM(1 << 20)
+    heard = []
+    ram.code_listener = heard.append
+    ram.code_pages[(RAM_BASE >> 12) + 1] = {"key"}
+    ram.write_u64(RAM_BASE + 8, 1)
+    ram.write_u64(RAM_BASE + 4096 + 16, 2)
+    assert heard == [(RAM_BASE >> 12) + 1]

@@ -9,7 +9,7 @@ import machine_asm as asm
 import test_cpu
 import test_cpu_differential as diff
 from pyucore.machine import STOP_BUDGET, Machine
-from pyucore.machine.bare_loader import BareProcess
+from bare_loader import BareProcess
 from pyucore.machine.riscv import PTE_A, PTE_D, PTE_R, PTE_U, PTE_X
 from pyucore.machine.unicorn_cpu import UnicornMachine, counter_offset
 

@@ -1,4 +1,4 @@
-"""A minimal ELF loader for machine tests and benchmarks (NOT the kernel's load_icode).
+"""A minimal ELF loader for the machine tests and benchmarks/cpu.py (NOT the kernel's load_icode).
 
 It builds a real Sv39 page table in RAM (V-only non-leaf entries, the kernel gigapage at entry 511, user
 pages with U and the segment's R/W/X), copies the PT_LOAD segments, maps a stack below 0x80000000 and
@@ -7,7 +7,7 @@ points the CPU at the entry with sp = 0x80000000. Pages come from a bump allocat
 
 import struct
 
-from .riscv import PGSIZE, PTE_A, PTE_D, PTE_R, PTE_U, PTE_V, PTE_W, PTE_X, RAM_BASE, SATP_MODE_SV39
+from pyucore.machine.riscv import PGSIZE, PTE_A, PTE_D, PTE_R, PTE_U, PTE_V, PTE_W, PTE_X, RAM_BASE, SATP_MODE_SV39
 
 USTACKTOP = 0x80000000
 KERNEL_GIGAPAGE = PTE_V | PTE_R | PTE_W | PTE_X | PTE_A | PTE_D
