@@ -130,6 +130,22 @@ def _load_kernel(kernel):
         raise BootError(str(exc)) from None
 
 
+def _make_machine(cpu, ram_mib):
+    """Returns a machine with ram_mib MiB of RAM and the CPU backend cpu; raises BootError when the
+    unicorn backend cannot run with the installed unicorn."""
+    if cpu == "python":
+        from pyucore.machine import Machine
+        return Machine(ram_size=ram_mib << 20)
+    try:
+        from pyucore.machine.unicorn_cpu import UnicornMachine, UnicornUnavailable
+    except ImportError as e:
+        raise BootError("the unicorn backend cannot load the installed unicorn (%s); use --cpu python" % e)
+    try:
+        return UnicornMachine(ram_size=ram_mib << 20)
+    except UnicornUnavailable as e:
+        raise BootError(str(e)) from None
+
+
 def boot(program=None, elf=None, name=None, cow=None, tick_insns=10000, tick_num=100, max_insns=None,
          quiet_boot=False, cpu="python", ram_mib=128, console=None, trace=None, verbose=False,
          pgdir_at_exit=False, on_event=None, kernel=None):
@@ -151,7 +167,6 @@ def boot(program=None, elf=None, name=None, cow=None, tick_insns=10000, tick_num
     4 = deadlock. Raises BuildError for an unknown program, BootError for bad arguments, a program
     too big for the RAM or a kernel directory that is not a workspace, OSError when the trace cannot
     be written."""
-    from pyucore.machine import Machine
     _check_request(program, elf, tick_insns, tick_num, max_insns, cpu, ram_mib, console)
     kern, settings = _load_kernel(kernel)
     cow = settings["cow"] if cow is None else cow
@@ -160,9 +175,7 @@ def boot(program=None, elf=None, name=None, cow=None, tick_insns=10000, tick_num
     if len(image) + MIN_FREE_RAM > (ram_mib << 20) - (2 << 20):
         raise BootError("the program's image (%d bytes) does not fit in a RAM of %d MiB"
                         % (len(image), ram_mib))
-    if cpu == "unicorn":
-        from pyucore.machine.unicorn_cpu import UnicornMachine as Machine
-    machine = Machine(ram_size=ram_mib << 20)
+    machine = _make_machine(cpu, ram_mib)
     status, reason = EXIT_HALT, "halt"
     try:
         kern.init.init.kern_init(machine, name, image, tick_insns=tick_insns, tick_num=tick_num,

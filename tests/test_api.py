@@ -5,8 +5,10 @@ import re
 from pathlib import Path
 
 import pytest
+import unicorn
 
 from pyucore import api
+from pyucore.machine import unicorn_cpu
 from pyucore.api import BootError, boot
 from pyucore.user import build
 
@@ -91,3 +93,10 @@ def test_the_docstring_says_program_is_a_built_in_name_and_c_files_go_through_bu
     doc = " ".join(boot.__doc__.split())
     assert "program is the name of a built-in program" in doc
     assert "pyucore.user.build.build_c(path), whose result you pass as elf=" in doc
+
+
+def test_an_untested_unicorn_version_is_a_boot_error_naming_the_tested_one(monkeypatch):
+    monkeypatch.setattr(unicorn, "__version__", "2.0.1")
+    monkeypatch.setattr(unicorn_cpu, "_OFFSET", [])
+    with pytest.raises(BootError, match="tested only with unicorn 2.1.4"):
+        boot(program="hello", cpu="unicorn")

@@ -29,16 +29,21 @@ and runs the same RAM and page tables:
   mstatus.FS off, so they are illegal in both.
 
 Known differences (none of them occurs in the lab5 programs):
-- reads of cycle/time/instret return QEMU's host tick counter (QEMU 5 without icount has no
-  deterministic value, and U-mode counter reads cannot be made to trap); hpmcounter3..31 read as 0 and
-  csrrs/csrrc on a counter with a zero source value read instead of trapping;
+- reads of cycle and instret return QEMU's host tick counter (QEMU 5 without icount has no
+  deterministic value, and U-mode reads of them cannot be made to trap, not even with mcounteren 0);
+  hpmcounter3..31 read as 0 and csrrs/csrrc on a counter with a zero source value read instead of
+  trapping. A read of time is illegal in QEMU (no timer device): the backend executes it itself and
+  returns the instructions retired, as the python CPU does;
 - QEMU 5 executes a few reserved compressed encodings and C.FLD/C.FSDSP that the reference calls illegal;
 - a store into the translated block currently executing is seen only from the next block on (QEMU's
-  RISC-V self-modifying-code handling is not precise); stores to other blocks are seen at once.
+  RISC-V self-modifying-code handling is not precise); stores to other blocks are seen at once. When
+  the stale copy of a rewritten load or store faults and the instruction now there is no memory access,
+  the backend drops that fault and runs on from it, so the new instruction executes.
 """
 
 import ctypes
 
+import unicorn
 from unicorn import UC_ARCH_RISCV, UC_HOOK_INTR, UC_MODE_RISCV64, UC_PROT_ALL, Uc
 from unicorn import riscv_const as rc
 from unicorn.unicorn_const import (UC_CTL_IO_WRITE, UC_CTL_TLB_FLUSH, UC_ERR_FETCH_UNMAPPED,
@@ -60,6 +65,7 @@ from .translate import ATOMICS
 # through a jump that the reference CPU reports as an instruction page fault
 UNTIL = 1 << 63
 PRIV_U, PRIV_M = 0, 3
+CSR_TIME = 0xC01
 # x1..x31: x0 is hard-wired in both CPUs
 _GPR_IDS = [rc.UC_RISCV_REG_X0 + i for i in range(1, 32)]
 _FETCH_CAUSES = (CAUSE_FETCH_PAGE_FAULT, CAUSE_FETCH_ACCESS)
@@ -73,8 +79,32 @@ _SIZES = {"lb": 1, "lbu": 1, "sb": 1, "lh": 2, "lhu": 2, "sh": 2, "lw": 4, "lwu"
 _STORES = ("sb", "sh", "sw", "sd")
 
 
+# the backend reads unicorn's private state (uclib, the handle, uc_struct.emu_counter): only these
+# versions are tested (pyproject.toml pins them)
+TESTED_VERSIONS = ("2.1.4",)
+
+
+class _Rewritten(Exception):
+    """The instruction at a data fault's epc is no longer a load, store or atomic: QEMU ran a stale copy
+    of it, translated before a store into the running block replaced it."""
+
+
+class _TimeRead(Exception):
+    """QEMU (no timer device) calls a read of the time CSR illegal; args = (rd,): the python CPU's
+    value, the instructions retired, goes there instead."""
+
+
 class UnicornUnavailable(RuntimeError):
-    """The installed unicorn cannot serve as an exact backend (its instruction counter was not found)."""
+    """The installed unicorn cannot serve as an exact backend (untested version, or its instruction
+    counter was not found)."""
+
+
+def check_version(version):
+    """Raises UnicornUnavailable unless version is one the backend is tested with."""
+    if version not in TESTED_VERSIONS:
+        raise UnicornUnavailable("unicorn %s is installed, but the unicorn backend is tested only with "
+                                 "unicorn %s (pip install 'unicorn==%s'); use --cpu python meanwhile"
+                                 % (version, " or ".join(TESTED_VERSIONS), TESTED_VERSIONS[-1]))
 
 
 def _counter_offset():
@@ -104,6 +134,7 @@ _OFFSET = []
 def counter_offset():
     """Returns the calibrated emu_counter offset (computed once per process)."""
     if not _OFFSET:
+        check_version(unicorn.__version__)
         _OFFSET.append(_counter_offset())
     return _OFFSET[0]
 
@@ -221,7 +252,22 @@ class UnicornCPU:
         self.regs[0] = 0
         pc = values[31]
         values[31:] = (PRIV_M, PRIV_U)
-        retired, cause = self._outcome(status, counted, pc, budget)
+        try:
+            retired, cause = self._outcome(status, counted, pc, budget)
+        except _Rewritten:
+            # the faulting access no longer exists: run on from it, so the instruction now in memory
+            # executes, as on the python CPU (what the stale rest of the block did stays done)
+            self.instret += counted - 1
+            return self.run(budget - (counted - 1))
+        except _TimeRead as read:
+            # executes rdtime as the python CPU does: the instructions retired before it
+            self.instret += counted - 1
+            if read.args[0]:
+                self.regs[read.args[0]] = self.instret
+            self.instret += 1
+            self.pc = (self.pc + 4) & MASK64
+            left = budget - counted
+            return self.run(left) if left > 0 else STOP_BUDGET
         self.instret += retired
         return cause
 
@@ -251,15 +297,31 @@ class UnicornCPU:
     def _trap(self, cause, epc):
         """Sets pc = epc and tval as the reference CPU reports it for cause; returns cause."""
         self.pc = epc
+        if cause in _FETCH_CAUSES and self._illegal_at_page_start(epc):
+            cause = CAUSE_ILLEGAL_INSTRUCTION
         if cause in _FETCH_CAUSES:
             self.tval = self._fetch_fault_address(epc)
         elif cause == CAUSE_ILLEGAL_INSTRUCTION:
-            self.tval = decode(self._fetch(epc)).raw
+            insn = decode(self._fetch(epc))
+            if insn.op == "csrr" and insn.imm == CSR_TIME:
+                raise _TimeRead(insn.rd)
+            self.tval = insn.raw
         elif cause in _NO_TVAL_CAUSES:
             self.tval = 0
         else:
             cause, self.tval = self._data_fault(cause, epc)
         return cause
+
+    def _illegal_at_page_start(self, epc):
+        """True iff the fetch fault QEMU reports at page-aligned epc is really an illegal instruction
+        there: QEMU 5 faults on a c.illegal (all-zero halfword) that starts a page whose previous page is
+        unmapped, although epc itself is fetchable."""
+        if epc & (PGSIZE - 1):
+            return False
+        try:
+            return decode(self._fetch(epc)).op == "illegal"
+        except MachineTrap:
+            return False
 
     def _fetch_fault_address(self, epc):
         """Returns the tval of a fetch fault at epc: epc, or epc + 2 for a 32-bit instruction whose first
@@ -291,6 +353,8 @@ class UnicornCPU:
         cause); tval is the effective address, or for an access crossing into a second page when the
         first page translates, that second page's base."""
         insn = decode(self._fetch(epc))
+        if insn.op not in _SIZES and insn.op not in ATOMICS:
+            raise _Rewritten()
         va = (self.regs[insn.rs1] + insn.imm) & MASK64
         if insn.op in ATOMICS:
             return (cause if insn.op.startswith("lr") else store_amo_cause(cause)), va

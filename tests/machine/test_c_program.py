@@ -1,7 +1,7 @@
 """A C program built by the project's toolchain runs on the machine to its exit ecall."""
 
-from pyucore.machine import STOP_BUDGET, Machine
 from bare_loader import load_elf
+from pyucore.machine import STOP_BUDGET, Machine
 from pyucore.user.build import build_c
 
 SOURCE = r"""

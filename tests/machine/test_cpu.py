@@ -7,8 +7,8 @@ from unicorn import UC_ARCH_RISCV, UC_HOOK_INTR, UC_MODE_RISCV64, Uc, UcError
 from unicorn import riscv_const as rc
 
 import machine_asm as asm
-from pyucore.machine import STOP_BUDGET, Machine
 from bare_loader import BareProcess
+from pyucore.machine import STOP_BUDGET, Machine
 from pyucore.machine.decode import decode
 from pyucore.machine.riscv import PTE_R, PTE_U, PTE_W, PTE_X
 

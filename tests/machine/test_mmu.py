@@ -2,8 +2,8 @@
 
 import pytest
 
-from pyucore.machine import Machine, MachineTrap
 from bare_loader import BareProcess
+from pyucore.machine import Machine, MachineTrap
 from pyucore.machine.riscv import (ACCESS_FETCH, ACCESS_LOAD, ACCESS_STORE, PTE_A, PTE_D, PTE_R, PTE_U,
                                    PTE_V, PTE_W, PTE_X, RAM_BASE)
 

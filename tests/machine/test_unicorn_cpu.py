@@ -8,10 +8,11 @@ import pytest
 import machine_asm as asm
 import test_cpu
 import test_cpu_differential as diff
-from pyucore.machine import STOP_BUDGET, Machine
 from bare_loader import BareProcess
+from pyucore.machine import STOP_BUDGET, Machine
 from pyucore.machine.riscv import PTE_A, PTE_D, PTE_R, PTE_U, PTE_X
-from pyucore.machine.unicorn_cpu import UnicornMachine, counter_offset
+from pyucore.machine.unicorn_cpu import (TESTED_VERSIONS, UnicornMachine, UnicornUnavailable, check_version,
+                                         counter_offset)
 
 # Behaviour tests of tests/machine/test_cpu.py that hold on unicorn too, rerun with Machine = unicorn.
 # Left out, as documented in unicorn_cpu.py: counter CSR reads and writes (QEMU returns host ticks, and
@@ -240,3 +241,39 @@ def test_random_programs_with_misaligned_atomics_trap_identically_on_both_backen
     kinds = ["misaligned atomic", "atomic", "memory", "alu"]
     causes = run_random_programs_on_both_backends(9500 + seed, kinds, 12)
     assert set(causes) <= {4, 6, 8} and 6 in causes
+
+
+def test_an_untested_unicorn_version_is_refused_with_the_version_to_install():
+    check_version(TESTED_VERSIONS[0])
+    with pytest.raises(UnicornUnavailable, match=r"unicorn 2\.0\.1 is installed.*unicorn==2\.1\.4"):
+        check_version("2.0.1")
+
+
+def test_a_stale_load_faulting_after_being_rewritten_in_its_running_block_runs_the_new_instruction():
+    # QEMU runs the rest of the block as translated: the old load at +8 faults although an addi is now
+    # there; the backend must run the addi (as the python CPU does), not decode it as a load
+    new = asm.imm("addi", 13, 0, 7)
+    code = asm.words(asm.store("sw", A1, A2, 8), asm.imm("addi", A0, 0, 1), asm.load("lw", 13, 0, 0), asm.ECALL)
+    env = test_cpu.Env(code, writable_code=True)
+    env.cpu.regs[A1], env.cpu.regs[A2] = new, CODE_VA
+    assert env.run() == 8
+    assert (env.cpu.regs[13], env.cpu.regs[A0], env.cpu.instret, env.cpu.pc) == (7, 1, 3, CODE_VA + 12)
+
+
+@pytest.mark.parametrize("budget", [3, 100])
+def test_rdtime_reads_the_retired_instruction_count_as_on_the_python_cpu(budget):
+    code = asm.words(asm.imm("addi", A0, 0, 1), asm.csrr(A1, 0xC01), asm.csrr(0, 0xC01), asm.csrr(A2, 0xC01),
+                     asm.ECALL)
+    env = test_cpu.Env(code)
+    env.cpu.instret = 1000
+    cause = env.run(budget)
+    if budget == 3:
+        assert (cause, env.cpu.pc, env.cpu.instret, env.cpu.regs[A1]) == (-1, CODE_VA + 12, 1003, 1001)
+    else:
+        assert (cause, env.cpu.pc, env.cpu.instret) == (8, CODE_VA + 16, 1004)
+        assert (env.cpu.regs[A1], env.cpu.regs[A2]) == (1001, 1003)
+
+
+def test_c_illegal_at_a_page_start_after_an_unmapped_page_is_an_illegal_instruction_as_on_the_python_cpu():
+    env = test_cpu.Env(bytes(4) + asm.words(asm.ECALL))
+    assert (env.run(), env.cpu.pc, env.cpu.tval, env.cpu.instret) == (2, CODE_VA, 0, 0)
