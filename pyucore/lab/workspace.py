@@ -27,7 +27,8 @@ def init_workspace(directory, solution=False, empty=None):
     """Writes a lab workspace in directory (created; it must not exist or be empty): every file of
     pyucore's kern/, each blank's reference code replaced by its hint and a NotImplementedError (all
     kept with solution=True; with empty, an iterable of blank ids, exactly those are emptied), the C
-    sources of the user programs and library to read, a README, a report to fill and the marker file. Returns the workspace's path. Raises LabError for
+    sources of the user programs and library to read, a README, a report to fill, the marker file and a
+    .gitignore for Python's caches. Returns the workspace's path. Raises LabError for
     a directory that holds anything, a path that is a file, or an unknown blank id. Copy-on-write is
     on in the workspace's settings only when its challenge blanks are filled."""
     root = pathlib.Path(directory).expanduser()
@@ -61,6 +62,7 @@ def init_workspace(directory, solution=False, empty=None):
     (root / "README.md").write_text(lab_readme(blanks), encoding="utf-8")
     (root / REPORT).write_text(report_template(blanks), encoding="utf-8")
     (root / MARKER).write_text(marker_text({"cow": cow}), encoding="utf-8")
+    (root / ".gitignore").write_text("__pycache__/\n", encoding="utf-8")
     return root
 
 

@@ -21,6 +21,7 @@ def test_a_fresh_workspace_holds_every_kernel_file_with_each_blank_replaced_by_i
     assert "Answer:" in (fresh_ws / "report.md").read_text()
     assert (fresh_ws / "user" / "programs" / "forktest.c").is_file()
     assert (fresh_ws / "user" / "libs" / "syscall.c").is_file()
+    assert (fresh_ws / ".gitignore").read_text() == "__pycache__/\n"
 
 
 def test_the_solution_workspace_is_the_reference_kernel_byte_for_byte(solution_ws):
