@@ -8,6 +8,7 @@ EXIT_HALT, EXIT_PANIC, EXIT_LIMIT, EXIT_DEADLOCK = 0, 1, 3, 4
 MIN_FREE_RAM = 1 << 20      # what a machine must keep free after the kernel image to run anything
 RAM_MIB_RANGE = (4, 1024)   # the RAM sizes boot() accepts, in MiB (shared with the CLI's --ram-mib)
 CPU_BACKENDS = ("python", "unicorn")
+SCHED_POLICIES = ("lab5", "rr", "stride")   # pyucore.kern.schedule.sched.SCHED_CLASSES
 
 
 class BootError(ValueError):
@@ -34,7 +35,7 @@ def _program_image(program, elf, name):
     return program, build_program(program)
 
 
-def _check_request(program, elf, tick_insns, tick_num, max_insns, cpu, ram_mib, console):
+def _check_request(program, elf, tick_insns, tick_num, max_insns, cpu, ram_mib, console, sched):
     """Raises BootError unless boot()'s arguments describe a run it can do."""
     if program is not None and elf is not None:
         raise BootError("give program (a built-in program's name) or elf (an ELF's bytes), not both")
@@ -42,15 +43,24 @@ def _check_request(program, elf, tick_insns, tick_num, max_insns, cpu, ram_mib, 
         raise BootError("program must be a built-in program's name, not %s" % type(program).__name__)
     _check_elf(elf)
     _check_positive("tick_insns", tick_insns)
-    _check_positive("tick_num", tick_num)
-    if max_insns is not None:
-        _check_positive("max_insns", max_insns)
+    for name, value in (("tick_num", tick_num), ("max_insns", max_insns)):
+        if value is not None:
+            _check_positive(name, value)
     _check_between("ram_mib", ram_mib, *RAM_MIB_RANGE)
     if cpu not in CPU_BACKENDS:
         raise BootError("unknown cpu backend %r (available: %s)" % (cpu, ", ".join(CPU_BACKENDS)))
+    if sched is not None and sched not in SCHED_POLICIES:
+        raise BootError("unknown scheduler %r (available: %s)" % (sched, ", ".join(SCHED_POLICIES)))
     if console is not None and not callable(getattr(console, "write", None)):
         raise BootError("console must be None or an object with a write() method, not %s"
                         % type(console).__name__)
+
+
+def default_sched(program):
+    """The scheduler a boot uses when not told: stride for a built-in lab6 program (the class lab6's
+    grader expects), lab5's own for everything else."""
+    from pyucore.user.build import program_lab
+    return "stride" if program is not None and program_lab(program) == 6 else "lab5"
 
 
 def _check_elf(elf):
@@ -146,9 +156,9 @@ def _make_machine(cpu, ram_mib):
         raise BootError(str(e)) from None
 
 
-def boot(program=None, elf=None, name=None, cow=None, tick_insns=10000, tick_num=100, max_insns=None,
+def boot(program=None, elf=None, name=None, cow=None, tick_insns=10000, tick_num=None, max_insns=None,
          quiet_boot=False, cpu="python", ram_mib=128, console=None, trace=None, verbose=False,
-         pgdir_at_exit=False, on_event=None, kernel=None):
+         pgdir_at_exit=False, on_event=None, kernel=None, sched=None):
     """Boots pyucore running one program to the end: program is the name of a built-in program (see
     pyucore.user.build.program_names(); with neither program nor elf, `exit`, as ucore does without
     TEST), or elf is an ELF's bytes, run under name. A C file of your own goes through
@@ -161,17 +171,23 @@ def boot(program=None, elf=None, name=None, cow=None, tick_insns=10000, tick_num
     (or a syntax error in it) raises pyucore.lab.loader.StudentCodeError, whose message names the
     student's file and line. cow: copy-on-write fork on or off; None is the kernel's default (on for
     pyucore's kernel, the workspace's `cow` setting for a workspace).
-    tick_insns, tick_num: positive ints; max_insns: None or a positive int; ram_mib: an int from 4 to
+    sched: the scheduler, "lab5" (lab5's kernel: its round robin, a reschedule every 100 ticks), "rr"
+    or "stride" (lab6's kernel: its classes, 5 ticks a turn, the gettime and lab6_set_priority
+    syscalls); None: stride for a built-in lab6 program, else lab5.
+    tick_insns: user instructions per timer tick; tick_num: ticks per scheduling turn (None: the
+    scheduler's own, 100 for lab5, 5 for rr and stride).
+    tick_insns: a positive int; tick_num, max_insns: None or a positive int; ram_mib: an int from 4 to
     1024; console: None or an object with write(), given the console text as it is printed.
     Returns a BootResult; exit_status 0 = clean halt, 1 = kernel panic, 3 = instruction limit,
     4 = deadlock. Raises BuildError for an unknown program, BootError for bad arguments, a program
     too big for the RAM or a kernel directory that is not a workspace, OSError when the trace cannot
     be written."""
-    _check_request(program, elf, tick_insns, tick_num, max_insns, cpu, ram_mib, console)
+    _check_request(program, elf, tick_insns, tick_num, max_insns, cpu, ram_mib, console, sched)
     kern, settings = _load_kernel(kernel)
     cow = settings["cow"] if cow is None else cow
     listener = _event_listener(verbose, on_event)
     name, image = _program_image(program, elf, name)
+    sched = sched or default_sched(program)
     if len(image) + MIN_FREE_RAM > (ram_mib << 20) - (2 << 20):
         raise BootError("the program's image (%d bytes) does not fit in a RAM of %d MiB"
                         % (len(image), ram_mib))
@@ -180,7 +196,7 @@ def boot(program=None, elf=None, name=None, cow=None, tick_insns=10000, tick_num
     try:
         kern.init.init.kern_init(machine, name, image, tick_insns=tick_insns, tick_num=tick_num,
                                  max_insns=max_insns, cow=cow, console=console, quiet_boot=quiet_boot,
-                                 on_event=listener, pgdir_at_exit=pgdir_at_exit)
+                                 on_event=listener, pgdir_at_exit=pgdir_at_exit, sched=sched)
     except kern.libs.sbi.Shutdown:
         pass
     except kern.debug.panic.KernelPanic as e:

@@ -71,7 +71,7 @@ def _silence_stdout() -> None:
 
 def build_parser() -> argparse.ArgumentParser:
     """Returns the parser of the pyucore command; each subcommand sets args.handler."""
-    from pyucore.api import CPU_BACKENDS, RAM_MIB_RANGE
+    from pyucore.api import CPU_BACKENDS, RAM_MIB_RANGE, SCHED_POLICIES
     parser = argparse.ArgumentParser(prog="pyucore", description="ucore lab5 (RISC-V 64) rebuilt in Python.")
     parser.add_argument("--version", action="version", version=f"pyucore {package_version()}")
     commands = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
@@ -85,7 +85,11 @@ def build_parser() -> argparse.ArgumentParser:
     run.add_argument("--tick-insns", type=_positive_int, metavar="N",
                      help="user instructions per timer tick (default 10000)")
     run.add_argument("--tick-num", type=_positive_int, metavar="N",
-                     help="timer ticks per scheduling slice (default 100)")
+                     help="timer ticks per scheduling turn (default: the scheduler's, 100 for lab5, 5 for rr "
+                          "and stride)")
+    run.add_argument("--sched", choices=SCHED_POLICIES,
+                     help="scheduler: lab5 (lab5's kernel), or lab6's rr or stride (default: stride for the "
+                          "lab6 programs, lab5 otherwise)")
     run.add_argument("--quiet-boot", action="store_true", help="hide the boot self-check lines")
     cow = run.add_mutually_exclusive_group()
     cow.add_argument("--cow", action="store_true",
@@ -372,6 +376,7 @@ def boot_options(args) -> dict:
         "trace": args.trace,
         "verbose": True if args.verbose else _show_categories(args.show),
         "pgdir_at_exit": True if args.pgdir_at_exit else None,
+        "sched": args.sched,
     }
     return {key: value for key, value in given.items() if value is not None}
 
@@ -430,12 +435,14 @@ def _process_status(status: int) -> int:
 
 
 def cmd_list(args) -> int:
-    """Prints each built-in program with its one-line description; returns 0."""
+    """Prints each built-in program with its one-line description (a lab6 program's marked so);
+    returns 0."""
     from pyucore.user import build
     names = build.program_names()
     width = max((len(name) for name in names), default=0)
     for name in names:
-        print(f"{name:<{width}}  {build.program_description(name)}")
+        mark = "[lab6] " if build.program_lab(name) == 6 else ""
+        print(f"{name:<{width}}  {mark}{build.program_description(name)}")
     return 0
 
 

@@ -9,7 +9,8 @@ user instructions (a fork, a switch, a reap) happens at one instant.
 The trace (open it in https://ui.perfetto.dev or chrome://tracing) has one track per process, named
 `pid N (name)`, whose slices are the process's states: running (it is `current`), runnable, sleeping,
 zombie (until its parent reaps it). Instant events on the track mark fork, exec, exit, reap, kill,
-page faults, copy-on-write breaks and system calls, with their fields as arguments.
+page faults, copy-on-write breaks and system calls, with their fields as arguments; under a lab6
+scheduler also each pick (priority, stride, ticks left of the turn) and each priority change.
 """
 
 import json
@@ -19,7 +20,7 @@ CAUSE_NAMES = {5: "load access", 7: "store access", 12: "fetch", 13: "load", 15:
 # --show categories: which event kinds each one shows.
 CATEGORIES = {
     "procs": ("fork", "exec", "exit", "reap", "kill"),
-    "sched": ("switch", "state"),
+    "sched": ("switch", "state", "pick", "priority"),
     "syscalls": ("syscall",),
     "faults": ("pgfault", "cow"),
 }
@@ -27,7 +28,7 @@ CATEGORIES = {
 INSTANT_KINDS = {
     "fork": ("child",), "exec": ("name",), "exit": ("code",), "reap": ("child", "code"),
     "kill": ("target", "reason"), "pgfault": ("addr", "cause"), "cow": ("addr", "copied"),
-    "syscall": ("num", "name"),
+    "syscall": ("num", "name"), "pick": ("priority", "stride", "time_slice"), "priority": ("priority",),
 }
 
 
@@ -142,6 +143,8 @@ def _instant_name(e):
         return "page fault (%s)" % CAUSE_NAMES.get(e["cause"], e["cause"])
     if kind == "cow":
         return "cow copy" if e.get("copied") else "cow reuse"
+    if kind == "priority":
+        return "priority %d" % e["priority"]
     return kind
 
 
@@ -178,6 +181,11 @@ def describe(e):
     elif kind == "cow":
         text = "pid %d %s at 0x%x" % (pid, "cow copy" if e.get("copied") else "cow reuse (last reference)",
                                        e["addr"])
+    elif kind == "pick":
+        text = "pick pid %d (priority %d, stride %d, %d ticks left)" % (pid, e["priority"], e["stride"],
+                                                                       e["time_slice"])
+    elif kind == "priority":
+        text = "pid %d priority %d" % (pid, e["priority"])
     else:
         extra = " ".join("%s=%s" % (k, v) for k, v in e.items() if k not in ("t", "kind", "pid"))
         text = ("pid %d %s %s" % (pid, kind, extra)).rstrip()

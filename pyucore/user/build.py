@@ -39,6 +39,11 @@ PROGRAMS = {
     "testbss": "checks a 4 MiB BSS array is zeroed and holds values, then writes 4 KiB past its end",
     "pgdir": "prints its pid and calls the pgdir system call",
 }
+# The lab6 programs (they need a lab6 kernel: --sched rr or stride; boot() gives them stride).
+LAB6_PROGRAMS = {
+    "priority": "5 children of priorities 1-5 count loops for 2 s of virtual time; stride gives 1 2 3 4 5",
+    "matrix": "21 children multiply 10x10 matrices, each a different number of times (CPU-heavy)",
+}
 
 # Target and code model of the ucore user ABI (SPEC 2).
 TARGET_FLAGS = [
@@ -78,15 +83,21 @@ class BuildError(Exception):
 _MEMO: dict[str, tuple[bytes, str]] = {}   # key -> (image, warnings with SOURCE_DIR_MARK)
 
 
-def program_names() -> list[str]:
-    """The built-in lab5 programs, in the lab's order."""
-    return list(PROGRAMS)
+def program_names(lab: int | None = None) -> list[str]:
+    """The built-in programs of lab 5 or 6 (None: both), each lab's in its list's order."""
+    return [name for name in {**PROGRAMS, **LAB6_PROGRAMS} if lab is None or program_lab(name) == lab]
+
+
+def program_lab(name: str) -> int:
+    """The lab (5 or 6) that built-in program `name` belongs to."""
+    _check_known(name)
+    return 6 if name in LAB6_PROGRAMS else 5
 
 
 def program_description(name: str) -> str:
     """One line describing built-in program `name`."""
     _check_known(name)
-    return PROGRAMS[name]
+    return LAB6_PROGRAMS.get(name) or PROGRAMS[name]
 
 
 def build_program(name: str) -> bytes:
@@ -151,8 +162,9 @@ def library_files() -> list[Path]:
 
 def _check_known(name: str) -> None:
     """Raise BuildError listing the built-ins unless name is one of them."""
-    if name not in PROGRAMS:
-        raise BuildError(f"unknown program {name!r}; the built-in programs are: {', '.join(PROGRAMS)}")
+    if name not in PROGRAMS and name not in LAB6_PROGRAMS:
+        raise BuildError(f"unknown program {name!r}; the built-in programs are: "
+                         f"{', '.join([*PROGRAMS, *LAB6_PROGRAMS])}")
 
 
 def _local_headers(source: Path) -> list[Path]:

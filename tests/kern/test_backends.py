@@ -22,7 +22,7 @@ def assert_same_on_both_backends(**options):
 
 
 @pytest.mark.parametrize("cow", [True, False], ids=["cow", "eager"])
-@pytest.mark.parametrize("name", program_names())
+@pytest.mark.parametrize("name", program_names(lab=5))
 def test_every_lab5_program_runs_identically_on_both_backends(name, cow):
     assert_same_on_both_backends(program=name, cow=cow)
 

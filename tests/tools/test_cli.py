@@ -266,6 +266,12 @@ def test_list_prints_one_line_per_built_in_program(monkeypatch, capsys):
     assert capsys.readouterr().out.splitlines() == ["hello     about hello", "forktree  about forktree"]
 
 
+def test_list_marks_the_lab6_programs(capsys):
+    assert cli.main(["list"]) == 0
+    lines = capsys.readouterr().out.splitlines()
+    assert [line.split()[0] for line in lines if "[lab6]" in line] == ["priority", "matrix"]
+
+
 def test_grade_exits_0_at_full_score_and_1_below(monkeypatch):
     from pyucore.tools import grade
     chosen = []

@@ -85,3 +85,22 @@ def test_the_cli_prints_the_table_after_the_console_on_stderr(capsys):
     captured = capsys.readouterr()
     assert "processes:" not in captured.out and "init check memory pass." in captured.out
     assert "processes:" in captured.err and "total  32 processes" in captured.err and "stats:" in captured.err
+
+
+def test_a_lab6_run_adds_turns_priority_and_stride_and_every_run_the_cpu_share():
+    result = boot(program="priority", sched="stride", quiet_boot=True)
+    rows = {r["pid"]: r for r in process_rows(result.events)}
+    children = [rows[pid] for pid in sorted(rows) if rows[pid]["parent"] == 2]
+    assert [r["priority"] for r in sorted(children, key=lambda r: r["exit"])] == [1, 2, 3, 4, 5]
+    turns = [r["turns"] for r in sorted(children, key=lambda r: r["priority"])]
+    assert turns == sorted(turns) and turns[-1] > 4 * turns[0]
+    shares = [r["cpu_share"] for r in sorted(children, key=lambda r: r["priority"])]
+    assert shares == sorted(shares)
+    assert abs(sum(r["cpu_share"] for r in rows.values()) - 100.0) < 1e-6
+    heading = format_table(result.events).splitlines()[0].split()
+    assert heading[-4:] == ["%", "turns", "priority", "stride"]
+
+
+def test_a_lab5_run_has_the_cpu_share_but_no_scheduling_columns(forktree):
+    heading = format_table(forktree.events).splitlines()[0]
+    assert heading.endswith("cpu %") and "stride" not in heading

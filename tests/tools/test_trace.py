@@ -93,6 +93,18 @@ def test_describe_gives_one_readable_line_per_event():
     assert describe({"t": 7, "kind": "kill", "pid": 3, "target": 3, "reason": "load page fault at 0x0"}) \
         == "[t=7] pid 3 kill pid 3: load page fault at 0x0"
     assert describe({"t": 9, "kind": "boot", "pid": 0, "step": "pmm"}) == "[t=9] pid 0 boot step=pmm"
+    assert describe({"t": 11, "kind": "pick", "pid": 5, "priority": 3, "stride": 715827882, "time_slice": 5}) \
+        == "[t=11] pick pid 5 (priority 3, stride 715827882, 5 ticks left)"
+    assert describe({"t": 12, "kind": "priority", "pid": 5, "priority": 3}) == "[t=12] pid 5 priority 3"
+
+
+def test_a_lab6_trace_marks_each_pick_and_priority_change_on_the_process_track():
+    result = boot(program="priority", sched="stride", quiet_boot=True, max_insns=200_000)
+    trace = build_trace(result.events)
+    picks = [e for e in trace["traceEvents"] if e["ph"] == "i" and e["name"] == "pick"]
+    assert picks and all(set(e["args"]) == {"priority", "stride", "time_slice"} for e in picks)
+    priorities = instants(trace, "priority ")
+    assert sorted((e["tid"], e["args"]["priority"]) for e in priorities) == [(2, 6), (3, 1), (4, 2), (5, 3), (6, 4), (7, 5)]
 
 
 def test_an_event_printer_shows_only_the_chosen_categories(capsys):

@@ -15,10 +15,12 @@ from pyucore.user.build import (
 PGSIZE = 4096
 PF_X, PF_W, PF_R = 1, 2, 4
 
-ALL_PROGRAMS = [
+LAB5_PROGRAMS = [
     "hello", "exit", "yield", "forktest", "forktree", "spin", "waitkill", "badarg", "badsegment",
     "divzero", "softint", "faultread", "faultreadkernel", "testbss", "pgdir",
 ]
+LAB6_PROGRAMS = ["priority", "matrix"]
+ALL_PROGRAMS = LAB5_PROGRAMS + LAB6_PROGRAMS
 
 
 def elf_of(image: bytes) -> ELFFile:
@@ -55,8 +57,10 @@ def write_c(tmp_path, name: str, text: str):
     return path
 
 
-def test_the_fifteen_lab5_programs_are_listed_each_with_a_one_line_description():
-    assert sorted(program_names()) == sorted(ALL_PROGRAMS)
+def test_the_fifteen_lab5_and_two_lab6_programs_are_listed_each_with_a_one_line_description():
+    assert program_names(lab=5) == LAB5_PROGRAMS and program_names(lab=6) == LAB6_PROGRAMS
+    assert program_names() == ALL_PROGRAMS
+    assert [build.program_lab(name) for name in ALL_PROGRAMS] == [5] * 15 + [6] * 2
     for name in program_names():
         description = build.program_description(name)
         assert description and "\n" not in description

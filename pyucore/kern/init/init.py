@@ -15,6 +15,8 @@ from ..mm import pmm, swap, vmm
 from ..mm.memlayout import KERNEL_BEGIN_PADDR, KSTACKSIZE
 from ..mm.mmu import PGSIZE, ROUNDUP
 from ..process import proc
+from ..schedule.sched import DEFAULT_SCHED, sched_init
+from ..syscall.syscall import syscall_init
 from ..trap import trap
 
 
@@ -34,10 +36,11 @@ def load_kernel_image(name, elf):
     return boot_pgdir, bootstack, program, binary_pa + len(elf)
 
 
-def kern_init(machine, name, elf, tick_insns=10000, tick_num=100, max_insns=None, cow=True,
-              console=None, quiet_boot=False, on_event=None, pgdir_at_exit=False):
+def kern_init(machine, name, elf, tick_insns=10000, tick_num=None, max_insns=None, cow=True,
+              console=None, quiet_boot=False, on_event=None, pgdir_at_exit=False, sched=DEFAULT_SCHED):
     """Boots the kernel on machine to run program `name` (ELF bytes elf); on_event (or None) sees each
-    kernel event as it happens; pgdir_at_exit prints each process's page table as it exits.
+    kernel event as it happens; pgdir_at_exit prints each process's page table as it exits; sched
+    names the scheduling class (lab5, rr or stride), tick_num its ticks per turn (None: its own).
     Returns only by exception: Shutdown (clean halt), KernelPanic, proc.Deadlock or trap.InstructionLimit."""
     hw.bind(machine)
     proc.current = None            # no process exists until proc_init (a previous boot's may linger)
@@ -48,8 +51,10 @@ def kern_init(machine, name, elf, tick_insns=10000, tick_num=100, max_insns=None
     swap.swap_init_ok = False      # a new boot: swap is off until swap_init (ucore's zeroed BSS)
     cprintf("(THU.CST) os is loading ...\n\n")
     pmm.pmm_init(end, boot_pgdir)
-    trap.idt_init(tick_num, max_insns)
+    trap.idt_init(max_insns)
     vmm.vmm_init()
+    sched_init(sched, tick_num)
+    syscall_init(sched != "lab5")
     proc.fork_share = 1 if cow else 0
     proc.pgdir_at_exit = pgdir_at_exit
     proc.proc_init(program)

@@ -15,7 +15,9 @@ from ..debug.panic import kassert, panic
 from ..libs.error import (
     E_BAD_PROC, E_INVAL, E_INVAL_ELF, E_KILLED, E_NO_FREE_PROC, E_NO_MEM,
 )
+from ..libs.list import list_entry
 from ..libs.sbi import sbi_shutdown
+from ..libs.skew_heap import skew_heap_entry
 from ..libs.stdio import cprintf
 from ..mm import pmm, vmm
 from ..mm.memlayout import KSTACKPAGE, KSTACKSIZE, USTACKSIZE, USTACKTOP
@@ -57,6 +59,7 @@ idleproc = None
 initproc = None
 current = None
 nr_process = 0
+nr_linked = 0        # processes ever put in proc_list: each one's link_order
 last_pid = MAX_PID
 bootstack = 0        # physical address of idle's stack (in the kernel image)
 
@@ -120,6 +123,13 @@ def alloc_proc():
     proc.wait_state = 0
     proc.cptr = proc.yptr = proc.optr = None
     # LAB5:EXERCISE0 alloc_proc END
+    proc.link_order = 0                         # set_links's count (newer processes: larger)
+    proc.rq = None                              # lab6: the run queue it was last put in
+    proc.run_link = list_entry(proc)            # its link in rq.run_list (round robin)
+    proc.time_slice = 0                         # ticks left of its turn
+    proc.lab6_run_pool = skew_heap_entry(proc)  # its node in rq.lab6_run_pool (stride)
+    proc.lab6_stride = 0
+    proc.lab6_priority = 0                      # 0 counts as 1
     return proc
 
 
@@ -130,8 +140,10 @@ def set_proc_name(proc, name):
 
 def set_links(proc):
     """Puts proc at the front of proc_list and of its parent's children; counts it."""
-    global nr_process
+    global nr_process, nr_linked
     proc_list.insert(0, proc)
+    nr_linked += 1
+    proc.link_order = nr_linked
     proc.yptr = None
     proc.optr = proc.parent.cptr
     if proc.optr is not None:
@@ -527,6 +539,13 @@ def do_execve(name, length, binary, size):
     return 0
 
 
+def lab6_set_priority(priority):
+    """Sets current's stride-scheduling priority (0 counts as 1), saying so on the console."""
+    cprintf("set priority to %d\n", priority)
+    current.lab6_priority = priority if priority != 0 else 1
+    emit("priority", current.pid, priority=current.lab6_priority)
+
+
 def do_yield():
     """Asks for a reschedule on the way back to user mode; returns 0."""
     current.need_resched = 1
@@ -650,8 +669,8 @@ def init_main(arg):
 def proc_init(program):
     """Creates idle (pid 0, this very context) and init (pid 1), which will exec `program`
     (a (name_kva, binary_kva, size) triple in the kernel image)."""
-    global idleproc, initproc, current, nr_process, last_pid, proc_list, hash_list
-    proc_list, hash_list, nr_process, last_pid = [], {}, 0, MAX_PID
+    global idleproc, initproc, current, nr_process, last_pid, proc_list, hash_list, nr_linked
+    proc_list, hash_list, nr_process, last_pid, nr_linked = [], {}, 0, MAX_PID, 0
     idleproc = alloc_proc()
     idleproc.pid = 0
     set_proc_name(idleproc, "idle")      # named before its first state event, which carries the name

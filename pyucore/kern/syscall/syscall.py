@@ -2,6 +2,7 @@
 from the trapframe (a1..a5) and calls a do_*; the result goes back in a0."""
 
 from ..debug.events import emit
+from ..driver import clock
 from ..libs.stdio import cputchar
 from ..mm import vmm
 from ..process import proc as P
@@ -10,6 +11,8 @@ from ..trap import trap
 SYS_exit, SYS_fork, SYS_wait, SYS_exec, SYS_clone = 1, 2, 3, 4, 5
 SYS_yield, SYS_sleep, SYS_kill, SYS_gettime, SYS_getpid = 10, 11, 12, 17, 18
 SYS_brk, SYS_mmap, SYS_munmap, SYS_shmem, SYS_putc, SYS_pgdir = 19, 20, 21, 22, 30, 31
+SYS_lab6_set_priority = 255
+MSEC_PER_TICK = 10      # lab6's gettime: a timer tick is nominally 10 ms
 
 
 def c_int(v):
@@ -66,11 +69,30 @@ def sys_pgdir(arg):
     return 0
 
 
-syscalls = {
+def sys_gettime(arg):
+    """gettime(): milliseconds since boot, from the timer's ticks (lab6)."""
+    return c_int(clock.ticks * MSEC_PER_TICK)
+
+
+def sys_lab6_set_priority(arg):
+    """lab6_set_priority(unsigned int priority) (lab6)."""
+    P.lab6_set_priority(arg[0] & 0xFFFFFFFF)
+    return 0
+
+
+LAB5_SYSCALLS = {
     SYS_exit: sys_exit, SYS_fork: sys_fork, SYS_wait: sys_wait, SYS_exec: sys_exec,
     SYS_yield: sys_yield, SYS_kill: sys_kill, SYS_getpid: sys_getpid, SYS_putc: sys_putc,
     SYS_pgdir: sys_pgdir,
 }
+LAB6_SYSCALLS = {**LAB5_SYSCALLS, SYS_gettime: sys_gettime, SYS_lab6_set_priority: sys_lab6_set_priority}
+syscalls = LAB5_SYSCALLS
+
+
+def syscall_init(lab6):
+    """The table of this boot's kernel: lab6's adds gettime and lab6_set_priority to lab5's."""
+    global syscalls
+    syscalls = LAB6_SYSCALLS if lab6 else LAB5_SYSCALLS
 
 
 def syscall():

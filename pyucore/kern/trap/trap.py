@@ -25,7 +25,6 @@ from pyucore.machine.riscv import (
     CAUSE_USER_ECALL, INTERRUPT_BIT, IRQ_S_TIMER, SSTATUS_SPP,
 )
 
-TICK_NUM = 100
 # Page faults in a row without one instruction retiring: more than one instruction can need (a fetch
 # and two pages of a misaligned access), so the process's pages are evicting each other for good.
 MAX_FAULTS_WITHOUT_PROGRESS = 32
@@ -48,7 +47,6 @@ _KILL_NAMES = {
 _PAGE_FAULTS = (CAUSE_FETCH_PAGE_FAULT, CAUSE_LOAD_PAGE_FAULT, CAUSE_STORE_PAGE_FAULT,
                 CAUSE_LOAD_ACCESS, CAUSE_STORE_ACCESS)
 
-tick_num = TICK_NUM    # ticks per scheduling slice
 max_insns = None       # stop the machine when this many user instructions have retired
 
 
@@ -61,23 +59,38 @@ def exception_message(cause):
     return _MESSAGES.get(cause, "unknown exception %d" % cause)
 
 
-def idt_init(ticks_per_slice=TICK_NUM, limit=None):
-    """Trap set-up: a reschedule every ticks_per_slice timer ticks, and the machine stops when limit
-    (or None) user instructions have retired; there is nothing to program on this machine (sscratch is
-    implicit in the run loop)."""
-    global tick_num, max_insns
-    tick_num, max_insns = ticks_per_slice, limit
+def idt_init(limit=None):
+    """Trap set-up: the machine stops when limit (or None) user instructions have retired; there is
+    nothing to program on this machine (sscratch is implicit in the run loop)."""
+    global max_insns
+    max_insns = limit
+
+
+def clock_tick():
+    """One timer tick: re-arm, count it, and let the scheduling class see it for the running process
+    (it asks for a reschedule when the process's turn is over)."""
+    # LAB1:EXERCISE2 clock_tick BEGIN
+    # the timer tick - arm the next timer interrupt and count the tick
+    # (1) arm the next timer interrupt: clock.clock_set_next_event()
+    # (2) count the tick: clock.ticks += 1
+    # (LAB5's reschedule every TICK_NUM ticks is in schedule/lab5_sched.py, lab5_proc_tick)
+    clock.clock_set_next_event()
+    clock.ticks += 1
+    # LAB1:EXERCISE2 clock_tick END
+    if P.current is not None:
+        sched.sched_class_proc_tick(P.current)
 
 
 def clock_budget(instret):
     """Returns how many instructions the CPU may run from instret before a tick that can change
-    anything: the next tick that asks for a reschedule. The ticks before it only re-arm the timer
-    and count (interrupt_handler), so clock_catch_up replays them after the run. A process already
-    asked to reschedule, or killed, runs only to the next tick, where trap() acts on it."""
-    if P.current is not None and (P.current.need_resched or P.current.flags & P.PF_EXITING):
+    anything: the next tick that asks for a reschedule. The ticks before it only re-arm the timer,
+    count and advance the scheduling class's per-tick state (the class says how many there are), so
+    clock_catch_up replays them after the run. A process already asked to reschedule, or killed,
+    runs only to the next tick, where trap() acts on it."""
+    current = P.current
+    if current is None or current.need_resched or current.flags & P.PF_EXITING:
         return clock.next_tick - instret
-    silent = tick_num - 1 - clock.ticks % tick_num
-    return clock.next_tick + silent * clock.tick_insns - instret
+    return clock.next_tick + sched.sched_class_quiet_ticks(current) * clock.tick_insns - instret
 
 
 def clock_catch_up(instret, trapped):
@@ -87,8 +100,7 @@ def clock_catch_up(instret, trapped):
     last = None
     while clock.next_tick < instret or (trapped and clock.next_tick == instret):
         last = clock.next_tick
-        clock.clock_set_next_event()
-        clock.ticks += 1
+        clock_tick()
     return last
 
 
@@ -186,21 +198,11 @@ def exception_handler(tf):
 
 
 def interrupt_handler(tf):
-    """The S-timer interrupt: re-arm, count a tick, and every tick_num ticks ask for a reschedule."""
+    """The S-timer interrupt: one clock tick."""
     if tf.cause & ~INTERRUPT_BIT != IRQ_S_TIMER:
         print_trapframe(tf)
         return
-    # LAB1:EXERCISE2 interrupt_handler BEGIN
-    # the timer tick - arm the next timer interrupt, count the tick, ask for a reschedule every tick_num
-    # (1) arm the next timer interrupt: clock.clock_set_next_event()
-    # (2) count the tick: clock.ticks += 1
-    # (3) LAB5: every tick_num ticks (clock.ticks % tick_num == 0) the running process must give up the
-    #     CPU: set P.current.need_resched = 1 (when P.current is not None); trap() then calls schedule()
-    clock.clock_set_next_event()
-    clock.ticks += 1
-    if clock.ticks % tick_num == 0 and P.current is not None:
-        P.current.need_resched = 1
-    # LAB1:EXERCISE2 interrupt_handler END
+    clock_tick()
 
 
 def trap_dispatch(tf):

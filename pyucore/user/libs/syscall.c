@@ -63,3 +63,15 @@ int
 sys_pgdir(void) {
     return syscall(SYS_pgdir, 0, 0, 0, 0, 0);
 }
+
+/* lab6: milliseconds since boot (the timer's ticks x 10) */
+int
+sys_gettime(void) {
+    return syscall(SYS_gettime, 0, 0, 0, 0, 0);
+}
+
+/* lab6: the caller's stride-scheduling priority */
+void
+sys_lab6_set_priority(uint64_t priority) {
+    syscall(SYS_lab6_set_priority, priority, 0, 0, 0, 0);
+}

@@ -12,5 +12,7 @@ int sys_kill(int64_t pid);
 int sys_getpid(void);
 int sys_putc(int64_t c);
 int sys_pgdir(void);
+int sys_gettime(void);
+void sys_lab6_set_priority(uint64_t priority);
 
 #endif /* !__USER_LIBS_SYSCALL_H__ */

@@ -49,3 +49,15 @@ void
 print_pgdir(void) {
     sys_pgdir();
 }
+
+/* lab6: milliseconds of (virtual) time since boot */
+unsigned int
+gettime_msec(void) {
+    return (unsigned int)sys_gettime();
+}
+
+/* lab6: a priority for the stride scheduler (0 counts as 1) */
+void
+lab6_setpriority(unsigned int priority) {
+    sys_lab6_set_priority(priority);
+}

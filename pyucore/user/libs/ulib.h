@@ -29,5 +29,7 @@ void yield(void);
 int kill(int pid);
 int getpid(void);
 void print_pgdir(void);
+unsigned int gettime_msec(void);
+void lab6_setpriority(unsigned int priority);
 
 #endif /* !__USER_LIBS_ULIB_H__ */

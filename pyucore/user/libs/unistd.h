@@ -19,4 +19,7 @@
 #define SYS_putc        30
 #define SYS_pgdir       31
 
+/* lab6 */
+#define SYS_lab6_set_priority 255
+
 #endif /* !__USER_LIBS_UNISTD_H__ */

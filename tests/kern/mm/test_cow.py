@@ -20,7 +20,7 @@ def test_wait_storing_into_a_shared_page_is_not_seen_by_the_running_child(run_c,
     assert "cowwait pass." in result.console
 
 
-@pytest.mark.parametrize("name", program_names())
+@pytest.mark.parametrize("name", program_names(lab=5))
 def test_every_program_prints_the_same_with_and_without_cow(name):
     with_cow = boot(program=name, cow=True, quiet_boot=True)
     without = boot(program=name, cow=False, quiet_boot=True)

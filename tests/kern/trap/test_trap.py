@@ -22,7 +22,9 @@ def boot_stopping_at_every_tick(monkeypatch, **options):
     dict(program="forktree", tick_insns=997, tick_num=3),
     dict(program="spin", max_insns=1_234_567),
     dict(elf=build_c(PROGRAMS / "forkstress.c"), name="forkstress", tick_insns=701, tick_num=7),
-], ids=["spin", "forktree-odd-ticks", "spin-limit", "forkstress"])
+    dict(program="forktree", tick_insns=997, sched="rr"),
+    dict(program="spin", tick_insns=3001, sched="stride", max_insns=400_000),
+], ids=["spin", "forktree-odd-ticks", "spin-limit", "forkstress", "forktree-rr", "spin-stride"])
 def test_replaying_quiet_ticks_gives_the_same_run_as_stopping_at_each(monkeypatch, options):
     every = boot_stopping_at_every_tick(monkeypatch, **options)
     replayed = boot(**options)
