@@ -26,6 +26,8 @@ EM_RISCV = 243
 # Machines of the ELFs most often given by mistake (a host program), named in the error.
 MACHINE_NAMES = {3: "x86", 40: "ARM", 62: "x86-64", 183: "AArch64"}
 
+LAB5_ON_LAB6 = "lab5 test on the lab6 kernel"   # the report's name for grade --lab lab6's extra checks
+
 
 class UsageError(Exception):
     """A problem with what the user asked for: shown as one message, exit status 2, no traceback."""
@@ -116,11 +118,17 @@ def build_parser() -> argparse.ArgumentParser:
     listing.set_defaults(handler=cmd_list)
 
     from pyucore.tools import grade  # the grader module is light: it imports the kernel only to run
-    grading = commands.add_parser("grade", help="run the 13 graded lab5 tests",
-                                  description="Run the graded lab5 tests, each in a child process with limits.")
-    grading.add_argument("names", nargs="*", metavar="NAME", help="run only these tests (default: all 13)")
-    grading.add_argument("--patterns", choices=tuple(grade.PATTERN_SETS), default=grade.DEFAULT_PATTERNS,
-                         help=f"which course year's patterns to check (default {grade.DEFAULT_PATTERNS})")
+    grading = commands.add_parser("grade", help="run the 13 graded lab5 tests (or lab6's)",
+                                  description="Run the graded lab5 (or lab6) tests, each in a child process "
+                                              "with limits.")
+    grading.add_argument("names", nargs="*", metavar="NAME", help="run only these tests (default: all of the lab's)")
+    grading.add_argument("--patterns", choices=grade.YEAR_PATTERNS, default=grade.DEFAULT_PATTERNS,
+                         help=f"which course year's lab5 patterns to check (default {grade.DEFAULT_PATTERNS})")
+    grading.add_argument("--lab", choices=tuple(grade.LAB_PATTERNS), default="lab5",
+                         help="which lab's grader: lab5 (13 tests, 130 points) or lab6 (priority, 50 points, "
+                              "then lab5's tests on the lab6 kernel as extra checks, not scored)")
+    grading.add_argument("--sched", choices=SCHED_POLICIES,
+                         help="the kernel's scheduler (default: the lab's, lab5 or stride)")
     grading.add_argument("--max-insns", type=_positive_int, metavar="N",
                          help=f"stop each test after N user instructions (default: {grade.LIMIT_FACTOR}x what "
                               "the reference kernel needs for that test)")
@@ -451,18 +459,22 @@ def cmd_grade(args) -> int:
     writes the requested reports; returns 0 at full marks, 1 below. Raises UsageError for an unknown
     test name or a report that cannot be written."""
     from pyucore.tools import grade
+    patterns = grade.LAB_PATTERNS[args.lab] if args.lab == "lab6" else args.patterns
     try:
-        names = grade.select_tests(args.names, args.patterns)
+        names = grade.select_tests(args.names, patterns)
     except ValueError as exc:
         raise UsageError(str(exc)) from None
-    run = grade.isolated_runner(None, args.max_insns, args.timeout)
+    run = grade.isolated_runner(None, args.max_insns, args.timeout, args.sched or grade.LAB_SCHED[args.lab])
     outcomes, checks = [], []
-    score = grade.grade(args.patterns, run=run, names=names, outcomes=outcomes)
+    score = grade.grade(patterns, run=run, names=names, outcomes=outcomes)
+    if args.lab == "lab6" and not args.names:
+        checks = _lab5_tests_on_the_lab6_kernel(args.patterns, run)
     if args.exercises:
-        checks = _run_exercise_checks(None, args.timeout)
+        checks += _run_exercise_checks(None, args.timeout)
     _write_reports(args, outcomes, checks)
-    status = grade.exit_status(score, names)
-    return status if all(check.status == "passed" for check in checks) else 1
+    status = grade.exit_status(score, names, patterns)
+    exercise_checks = [check for check in checks if check.exercise != LAB5_ON_LAB6]
+    return status if all(check.status == "passed" for check in exercise_checks) else 1
 
 
 def _run_exercise_checks(kernel, timeout) -> list:
@@ -474,6 +486,18 @@ def _run_exercise_checks(kernel, timeout) -> list:
     passed = sum(check.status == "passed" for check in checks)
     print(f"Exercise checks passed: {passed}/{len(checks)}")
     return checks
+
+
+def _lab5_tests_on_the_lab6_kernel(patterns: str, run) -> list:
+    """Runs lab5's graded tests through run (the lab6 kernel) as extra checks, printed under their own
+    heading and total; returns them as report checks (they add no points and leave the exit status)."""
+    from pyucore.tools import grade, grade_report
+    print("extra checks (lab5's tests on the lab6 kernel, not scored):")
+    extras = []
+    grade.grade(patterns, run=run, outcomes=extras, total_label="Extra checks")
+    return [grade_report.CheckOutcome(f"lab6 kernel: {o.name}", LAB5_ON_LAB6, o.messages,
+                                      grade_report.test_status(o) == "error", o.seconds)
+            for o in extras]
 
 
 def _write_reports(args, outcomes: list, checks: list) -> None:

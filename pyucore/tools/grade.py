@@ -7,7 +7,9 @@ line (grep -E '^RE$'); an inverted pattern must not match. A test scores 7 point
 
 Two pattern sets exist, the 2024 NKU template's (the default: its boot lines include the lab3 swap
 check) and the 2025 variant's (fewer boot lines, no `trapframe at 0xf.*` requirement); see
-ucore/grade-expectations.md.
+ucore/grade-expectations.md. A third is lab6's grader (`--lab lab6`): one test, `priority`, 40 points
+for its lines and 10 for the boot lines; lab5's tests then run again on the lab6 kernel as extra
+checks that are reported but not scored.
 """
 
 import dataclasses
@@ -24,6 +26,9 @@ from pyucore.tools.grade_runner import Limits
 POINTS_RESULT = 7
 POINTS_OUTPUT = 3
 DEFAULT_PATTERNS = "2024"
+LAB6_PATTERNS = "lab6"
+LAB_PATTERNS = {"lab5": DEFAULT_PATTERNS, "lab6": LAB6_PATTERNS}   # the pattern set of `--lab`
+LAB_SCHED = {"lab5": "lab5", "lab6": "stride"}   # the scheduler of each lab's kernel (lab6's answer)
 
 # The default limits of a test: LIMIT_FACTOR times the user instructions the reference kernel needs
 # (REFERENCE_INSNS, measured with `python benchmarks/grade.py --reference-insns`; the grader's tests
@@ -38,7 +43,7 @@ BOOT_ALLOWANCE_SECONDS = 10.0
 REFERENCE_INSNS = {
     "badsegment": 2377, "divzero": 2846, "softint": 31, "faultread": 12, "faultreadkernel": 14,
     "hello": 1955, "testbss": 16781125, "pgdir": 1539, "yield": 10032, "badarg": 1402, "exit": 6225,
-    "spin": 3011371, "forktest": 25141,
+    "spin": 3011371, "forktest": 25141, "priority": 2035113,
 }
 
 CONTEXT_LINES = 3        # console lines shown after the line where a missing pattern was expected
@@ -84,10 +89,12 @@ def absent(pattern: Pattern) -> Pattern:
 
 @dataclass(frozen=True)
 class PatternSet:
-    """The common boot patterns and, per graded program in grading order, its result patterns."""
+    """The common boot patterns and, per graded program in grading order, its result patterns; the
+    points of each check (result, output)."""
 
     common: tuple
     results: dict
+    points: tuple = (POINTS_RESULT, POINTS_OUTPUT)
 
 
 def _execve(name: str) -> Pattern:
@@ -170,10 +177,23 @@ def _results(trapframe: tuple) -> dict:
     }
 
 
+# lab6's grader checks the 2024 boot lines and `kmalloc_init() succeeded!`, which pyucore (no SLOB
+# allocator) does not print, as for lab5; its one test is worth 40 + 10 points.
+_LAB6 = PatternSet(
+    common=_COMMON_2024,
+    results={"priority": (fixed("sched class: stride_scheduler"), _execve("priority"),
+                          fixed("main: fork ok,now need to wait pids."),
+                          *(fixed(f"set priority to {n}") for n in range(5, 0, -1)),
+                          fixed("all user-mode processes have quit."), fixed("init check memory pass."),
+                          _USER_PANIC)},
+    points=(40, 10))
+
 PATTERN_SETS = {
     "2024": PatternSet(common=_COMMON_2024, results=_results(trapframe=(_TRAPFRAME,))),
     "2025": PatternSet(common=_COMMON_2025, results=_results(trapframe=())),
+    LAB6_PATTERNS: _LAB6,
 }
+YEAR_PATTERNS = ("2024", "2025")     # lab5's sets, one per course year (--patterns)
 
 GRADED_PROGRAMS = tuple(PATTERN_SETS[DEFAULT_PATTERNS].results)
 MAX_SCORE = len(GRADED_PROGRAMS) * (POINTS_RESULT + POINTS_OUTPUT)
@@ -200,13 +220,19 @@ class TestOutcome:
     stopped: Optional[str] = None
     hint: Optional[object] = None     # a grade_hints.Hint
     abnormal: bool = False            # the run raised, crashed or hung (not just a wrong console)
+    points: tuple = (POINTS_RESULT, POINTS_OUTPUT)    # what check result and check output are worth
 
     @property
     def score(self) -> int:
-        """7 points when check result holds, plus 3 when check output holds (on what the console
-        showed until the run ended or was stopped)."""
-        return (POINTS_RESULT if not self.result_failures else 0) + \
-            (POINTS_OUTPUT if not self.output_failures else 0)
+        """The result points (7) when check result holds, plus the output points (3) when check
+        output holds (on what the console showed until the run ended or was stopped)."""
+        return (self.points[0] if not self.result_failures else 0) + \
+            (self.points[1] if not self.output_failures else 0)
+
+    @property
+    def max_points(self) -> int:
+        """What the test is worth."""
+        return sum(self.points)
 
     @property
     def messages(self) -> tuple:
@@ -290,7 +316,7 @@ def grade_console(name: str, console: str, patterns: str = DEFAULT_PATTERNS, sec
     Raises KeyError for a program that is not graded or an unknown pattern set."""
     pattern_set = PATTERN_SETS[patterns]
     return TestOutcome(name, check_patterns(console, pattern_set.results[name]),
-                       check_patterns(console, pattern_set.common), seconds)
+                       check_patterns(console, pattern_set.common), seconds, points=pattern_set.points)
 
 
 def grade_run(name: str, report, patterns: str = DEFAULT_PATTERNS, seconds: float = 0.0) -> TestOutcome:
@@ -298,7 +324,7 @@ def grade_run(name: str, report, patterns: str = DEFAULT_PATTERNS, seconds: floa
     run stopped (what it was waiting for) and, when it lost points, a hint to the likely cause."""
     outcome = grade_console(name, report.console, patterns, seconds)
     stopped = _stop_message(name, report.stop, outcome)
-    if outcome.score == POINTS_RESULT + POINTS_OUTPUT and stopped is None:
+    if outcome.score == outcome.max_points and stopped is None:
         return outcome
     hint = grade_hints.hint_for(grade_hints.Evidence(name, report.console, report.stop,
                                                      report.stats.get("instructions")))
@@ -366,13 +392,14 @@ def default_limits(name: str) -> Limits:
 
 
 def isolated_runner(kernel: Optional[str] = None, max_insns: Optional[int] = None,
-                    seconds: Optional[float] = None) -> Callable:
+                    seconds: Optional[float] = None, sched: Optional[str] = None) -> Callable:
     """Returns run(name) -> RunReport: the program booted in a child process on kernel (None: the
-    built-in one; else a workspace directory) under its default limits, or the given ones."""
+    built-in one; else a workspace directory) with scheduler sched (None: boot's default for it)
+    under its default limits, or the given ones."""
     def run(name: str):
         limits = default_limits(name)
         limits = Limits(max_insns or limits.max_insns, seconds or limits.seconds)
-        return grade_runner.run_test(name, kernel, limits)
+        return grade_runner.run_test(name, kernel, limits, sched)
     return run
 
 
@@ -387,12 +414,12 @@ def select_tests(names, patterns: str = DEFAULT_PATTERNS) -> tuple:
 
 
 def grade(patterns: str = DEFAULT_PATTERNS, run: Optional[Callable] = None, out: Optional[TextIO] = None,
-          names=(), outcomes: Optional[list] = None) -> int:
+          names=(), outcomes: Optional[list] = None, total_label: str = "Total Score") -> int:
     """Runs each selected graded program (names; empty: all 13) through run(name) -> RunReport or
     console text (default: an isolated boot of the built-in kernel), prints each test's checks as it
-    finishes and the total to out (default: the current sys.stdout), appends each TestOutcome to
-    outcomes when given, and returns the score. A run that raises scores what an empty console scores
-    and the others still run. Raises ValueError for an unknown pattern set or test name."""
+    finishes and the total (after total_label) to out (default: the current sys.stdout), appends each
+    TestOutcome to outcomes when given, and returns the score. A run that raises scores what an empty
+    console scores and the others still run. Raises ValueError for an unknown pattern set or test name."""
     if patterns not in PATTERN_SETS:
         raise ValueError(f"unknown pattern set {patterns!r}; choose one of {', '.join(PATTERN_SETS)}")
     selected = select_tests(names, patterns)
@@ -408,13 +435,13 @@ def grade(patterns: str = DEFAULT_PATTERNS, run: Optional[Callable] = None, out:
         total += outcome.score
         if outcomes is not None:
             outcomes.append(outcome)
-    out.write(f"Total Score: {total}/{max_score(selected)}\n")
+    out.write(f"{total_label}: {total}/{max_score(selected, patterns)}\n")
     return total
 
 
-def max_score(names) -> int:
-    """The full marks of the graded tests names."""
-    return len(names) * (POINTS_RESULT + POINTS_OUTPUT)
+def max_score(names, patterns: str = DEFAULT_PATTERNS) -> int:
+    """The full marks of the graded tests names of pattern set patterns."""
+    return len(names) * sum(PATTERN_SETS[patterns].points)
 
 
 def _run_one(name: str, patterns: str, run: Callable) -> TestOutcome:
@@ -429,6 +456,7 @@ def _run_one(name: str, patterns: str, run: Callable) -> TestOutcome:
     return grade_run(name, report, patterns, time.monotonic() - start)
 
 
-def exit_status(score: int, names=GRADED_PROGRAMS) -> int:
-    """Returns the grader's exit status: 0 for full marks of the tests names, 1 below (as grade.sh)."""
-    return 0 if score >= max_score(names) else 1
+def exit_status(score: int, names=GRADED_PROGRAMS, patterns: str = DEFAULT_PATTERNS) -> int:
+    """Returns the grader's exit status: 0 for full marks of the tests names (of pattern set
+    patterns), 1 below (as grade.sh)."""
+    return 0 if score >= max_score(names, patterns) else 1

@@ -12,7 +12,7 @@ import xml.etree.ElementTree as ET
 from dataclasses import dataclass
 from typing import Optional
 
-from pyucore.tools.grade import POINTS_OUTPUT, POINTS_RESULT, TestOutcome
+from pyucore.tools.grade import TestOutcome
 
 
 @dataclass(frozen=True)
@@ -36,15 +36,15 @@ def test_status(outcome: TestOutcome) -> str:
     """passed (full points), error (the run raised, crashed or hung) or failed."""
     if outcome.abnormal:
         return "error"
-    return "passed" if outcome.score == POINTS_RESULT + POINTS_OUTPUT and not outcome.stopped else "failed"
+    return "passed" if outcome.score == outcome.max_points and not outcome.stopped else "failed"
 
 
 def to_json(outcomes: list, checks: list) -> dict:
     """The JSON document of graded test outcomes and exercise check outcomes."""
     return {
         "score": sum(o.score for o in outcomes),
-        "max": len(outcomes) * (POINTS_RESULT + POINTS_OUTPUT),
-        "tests": [{"name": o.name, "points": o.score, "max": POINTS_RESULT + POINTS_OUTPUT,
+        "max": sum(o.max_points for o in outcomes),
+        "tests": [{"name": o.name, "points": o.score, "max": o.max_points,
                    "status": test_status(o), "messages": list(o.messages),
                    "hint": str(o.hint) if o.hint is not None else None, "time": round(o.seconds, 3)}
                   for o in outcomes],
@@ -67,7 +67,7 @@ def to_junit(outcomes: list, checks: list) -> ET.Element:
     for o in outcomes:
         case = ET.SubElement(suite, "testcase", classname="pyucore.grade", name=o.name, time=f"{o.seconds:.3f}")
         _verdict(case, test_status(o), o.messages, str(o.hint) if o.hint is not None else None,
-                 f"{o.score}/{POINTS_RESULT + POINTS_OUTPUT} points")
+                 f"{o.score}/{o.max_points} points")
     if checks:
         suite = _suite(root, "pyucore.exercises")
         for c in checks:

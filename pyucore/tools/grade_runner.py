@@ -106,12 +106,13 @@ def describe_exception(exc: BaseException) -> str:
     return text
 
 
-def boot_test(console, name: str, kernel: Optional[str], max_insns: int) -> dict:
+def boot_test(console, name: str, kernel: Optional[str], max_insns: int, sched: Optional[str] = None) -> dict:
     """In the child: boots program name on the kernel (None: the built-in one, else a workspace
-    directory) with the instruction limit; returns how the kernel ended and its counters."""
+    directory) with the instruction limit and scheduler sched (None: boot's default); returns how the
+    kernel ended and its counters."""
     from pyucore import api
     options = {"kernel": kernel} if kernel is not None else {}
-    result = api.boot(program=name, max_insns=max_insns, console=console, **options)
+    result = api.boot(program=name, max_insns=max_insns, console=console, sched=sched, **options)
     return {"exit_status": result.exit_status, "halt_reason": result.halt_reason,
             "stats": {key: result.stats.get(key) for key in ("instructions", "ticks", "forks")}}
 
@@ -170,9 +171,10 @@ def _crash_message(exitcode: Optional[int]) -> str:
     return f"the test's process ended without a result (exit code {exitcode})"
 
 
-def run_test(name: str, kernel: Optional[str], limits: Limits) -> RunReport:
-    """Boots graded program name in a child process under limits; returns its RunReport."""
-    console, (kind, payload) = run_isolated(boot_test, (name, kernel, limits.max_insns), limits.seconds)
+def run_test(name: str, kernel: Optional[str], limits: Limits, sched: Optional[str] = None) -> RunReport:
+    """Boots graded program name in a child process under limits (with scheduler sched; None: boot's
+    default); returns its RunReport."""
+    console, (kind, payload) = run_isolated(boot_test, (name, kernel, limits.max_insns, sched), limits.seconds)
     if kind != "done":
         return RunReport(console, (kind, payload))
     stop = ("insns", limits.max_insns) if payload["exit_status"] == _exit_limit() else None

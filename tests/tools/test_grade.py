@@ -203,6 +203,15 @@ def test_divzero_transcript_passes_although_it_contains_a_user_panic():
     assert grade_console("divzero", original_console("divzero"), "2024").score == 10
 
 
+def test_lab6s_priority_test_is_worth_40_for_its_lines_and_10_for_the_boot_lines():
+    from pyucore.api import boot
+    console = boot(program="priority", sched="stride", cpu="unicorn").console
+    assert grade_console("priority", console, "lab6").score == 50
+    assert grade_console("priority", console.replace("stride_scheduler", "RR_scheduler"), "lab6").score == 10
+    assert grade_console("priority", console.replace("check_swap() succeeded!", ""), "lab6").score == 40
+    assert grade.max_score(("priority",), "lab6") == 50
+
+
 # --- score arithmetic and the driver ---------------------------------------------------------------
 
 def test_max_score_is_130():
@@ -275,7 +284,7 @@ def test_grader_rejects_an_unknown_pattern_set():
 def test_grader_runs_each_test_isolated_under_its_default_limits_by_default(monkeypatch):
     started = []
 
-    def run_test(name, kernel, limits):
+    def run_test(name, kernel, limits, sched=None):
         started.append((name, kernel, limits))
         return grade.grade_runner.RunReport(passing_console(name, "2025"))
     monkeypatch.setattr(grade.grade_runner, "run_test", run_test)

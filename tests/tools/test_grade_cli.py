@@ -45,7 +45,36 @@ def test_the_limits_reach_the_runner(monkeypatch):
     seen = []
     monkeypatch.setattr(grade, "isolated_runner", lambda *limits: seen.append(limits) or (lambda name: ""))
     cli.main(["grade", "hello", "--max-insns", "5000", "--timeout", "2.5"])
-    assert seen == [(None, 5000, 2.5)]
+    assert seen == [(None, 5000, 2.5, "lab5")]
+
+
+def test_lab6_grades_priority_out_of_50_then_lab5s_tests_on_the_lab6_kernel_unscored(monkeypatch, capsys, tmp_path):
+    from test_grade import passing_console
+    runners = []
+
+    def runner(kernel, max_insns, seconds, sched):
+        runners.append(sched)
+        return lambda name: passing_console(name, "lab6" if name == "priority" else "2024").replace(
+            "hello pass.", "" if sched == "stride" else "hello pass.")
+    monkeypatch.setattr(grade, "isolated_runner", runner)
+    report = tmp_path / "out.json"
+    assert cli.main(["grade", "--lab", "lab6", "--json", str(report)]) == 0
+    out = capsys.readouterr().out
+    assert "Total Score: 50/50\nextra checks (lab5's tests on the lab6 kernel, not scored):\n" in out
+    assert out.endswith("Extra checks: 123/130\n")
+    assert runners == ["stride"]
+    document = json.loads(report.read_text())
+    assert (document["score"], document["max"]) == (50, 50)
+    assert [e["status"] for e in document["exercises"] if e["name"] == "lab6 kernel: hello"] == ["failed"]
+
+
+def test_the_sched_option_reaches_the_runner_and_lab6_tests_are_named_within_lab6(monkeypatch, capsys):
+    seen = []
+    monkeypatch.setattr(grade, "isolated_runner", lambda *limits: seen.append(limits) or (lambda name: ""))
+    assert cli.main(["grade", "--lab", "lab6", "--sched", "rr", "priority"]) == 1
+    assert seen == [(None, None, None, "rr")]
+    assert capsys.readouterr().out.endswith("Total Score: 0/50\n")
+    assert cli.main(["grade", "--lab", "lab6", "hello"]) == 2
 
 
 def test_a_report_in_a_missing_directory_is_refused_before_grading(capsys, tmp_path):
