@@ -44,6 +44,11 @@ class Blank:
     body: tuple
 
     @property
+    def lab(self):
+        """The lab number of the blank (6 for `LAB6:EXERCISE2`)."""
+        return int(_LABEL.fullmatch(self.label).group(1))
+
+    @property
     def exercise(self):
         """`LAB5 EXERCISE 1` or `LAB5 CHALLENGE`: the label as the handout says it."""
         lab, number = _LABEL.fullmatch(self.label).groups()

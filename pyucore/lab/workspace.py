@@ -6,12 +6,13 @@ import pathlib
 
 from . import LabError
 from .markers import KERN_DIR, kernel_files, list_blanks
-from .readme import lab_readme, report_template
+from .readme import lab6_readme, lab6_report_template, lab_readme, report_template
 
 USER_DIR = KERN_DIR.parent / "user"
 MARKER = ".pyucore-lab"
 REPORT = "report.md"
-SETTINGS = {"cow": False}       # what a new workspace starts with
+SETTINGS = {"cow": False, "lab": 5}       # what a new workspace starts with
+LABS = (5, 6)   # lab 5: the blanks of labs 1 to 5; lab 6: lab6's (the earlier labs' code is given)
 _SWITCHES = {"on": True, "off": False}
 
 
@@ -23,12 +24,19 @@ def pyucore_version():
         return "unknown"
 
 
-def init_workspace(directory, solution=False, empty=None):
-    """Writes a lab workspace in directory (created; it must not exist or be empty): every file of
-    pyucore's kern/, each blank's reference code replaced by its hint and a NotImplementedError (all
-    kept with solution=True; with empty, an iterable of blank ids, exactly those are emptied), the C
-    sources of the user programs and library to read, a README, a report to fill, the marker file and a
-    .gitignore for Python's caches. Returns the workspace's path. Raises LabError for
+def lab_blanks(blanks, lab):
+    """The blanks a workspace of lab (5 or 6) has: labs 1 to 5's for lab 5, lab 6's for lab 6 (whose
+    workspace comes with the earlier labs' code filled, as if carried over)."""
+    return [b for b in blanks if (b.lab == 6 if lab == 6 else b.lab <= lab)]
+
+
+def init_workspace(directory, solution=False, empty=None, lab=5):
+    """Writes a lab workspace of lab (5 or 6) in directory (created; it must not exist or be empty):
+    every file of pyucore's kern/, each of the lab's blanks (lab_blanks) with its reference code
+    replaced by its hint and a NotImplementedError (all kept with solution=True; with empty, an
+    iterable of the lab's blank ids, exactly those are emptied), the C sources of the user programs
+    and library to read, a README, a report to fill, the marker file and a .gitignore for Python's
+    caches. Returns the workspace's path. Raises LabError for
     a directory that holds anything, a path that is a file, or an unknown blank id. Copy-on-write is
     on in the workspace's settings only when its challenge blanks are filled."""
     root = pathlib.Path(directory).expanduser()
@@ -37,7 +45,7 @@ def init_workspace(directory, solution=False, empty=None):
     if root.is_dir() and any(root.iterdir()):
         raise LabError("%s is not empty: pyucore lab init never writes over a workspace (give a new "
                        "directory)" % directory)
-    blanks = list_blanks()
+    blanks = lab_blanks(list_blanks(), lab)
     if empty is not None:
         emptied = set(empty)
         unknown = emptied - {b.id for b in blanks}
@@ -59,9 +67,10 @@ def init_workspace(directory, solution=False, empty=None):
                 target = root / "user" / part / path.name
                 target.parent.mkdir(parents=True, exist_ok=True)
                 target.write_bytes(path.read_bytes())
-    (root / "README.md").write_text(lab_readme(blanks), encoding="utf-8")
-    (root / REPORT).write_text(report_template(blanks), encoding="utf-8")
-    (root / MARKER).write_text(marker_text({"cow": cow}), encoding="utf-8")
+    readme, report = (lab6_readme, lab6_report_template) if lab == 6 else (lab_readme, report_template)
+    (root / "README.md").write_text(readme(blanks), encoding="utf-8")
+    (root / REPORT).write_text(report(blanks), encoding="utf-8")
+    (root / MARKER).write_text(marker_text({"cow": cow, "lab": lab}), encoding="utf-8")
     (root / ".gitignore").write_text("__pycache__/\n", encoding="utf-8")
     return root
 
@@ -85,7 +94,9 @@ def marker_text(settings=None):
         "# The challenge, copy-on-write fork: set `cow = on` once you have written its two blanks\n"
         "# (LAB5:CHALLENGE in kern/mm/pmm.py and kern/mm/vmm.py). `pyucore run --cow` / `--no-cow`\n"
         "# override it for one run.\n"
-        "cow = %s\n" % (pyucore_version(), "on" if settings["cow"] else "off"))
+        "cow = %s\n"
+        "# The lab whose blanks this workspace has (5: labs 1 to 5; 6: lab6's schedulers).\n"
+        "lab = %d\n" % (pyucore_version(), "on" if settings["cow"] else "off", settings["lab"]))
 
 
 def read_settings(root):
@@ -108,16 +119,22 @@ def read_settings(root):
             if value not in _SWITCHES:
                 raise LabError("%s:%d: cow must be on or off, not %r" % (path, number, value))
             settings["cow"] = _SWITCHES[value]
+        elif key == "lab":
+            if value not in tuple(map(str, LABS)):
+                raise LabError("%s:%d: lab must be %s, not %r" % (path, number, " or ".join(map(str, LABS)),
+                                                                    value))
+            settings["lab"] = int(value)
     return settings
 
 
 def blank_status(root):
-    """[(blank, filled)] for every blank marked in workspace root's kern/: filled is False while the
-    blank still holds its NotImplementedError line. Raises MarkerError when the markers in the
-    workspace are no longer well formed."""
+    """[(blank, filled)] for every blank of the workspace's lab marked in root's kern/: filled is
+    False while the blank still holds its NotImplementedError line. Raises MarkerError when the
+    markers in the workspace are no longer well formed, LabError for an unreadable marker file."""
+    blanks = lab_blanks(list_blanks(pathlib.Path(root) / "kern"), read_settings(root)["lab"])
     return [(blank, not any(line.strip().startswith("raise NotImplementedError(%r)" % blank.message)
                             for line in blank.body))
-            for blank in list_blanks(pathlib.Path(root) / "kern")]
+            for blank in blanks]
 
 
 def find_workspace(start_dir):

@@ -150,6 +150,8 @@ def build_parser() -> argparse.ArgumentParser:
     init.add_argument("directory", metavar="DIR", help="where to write it (a new or empty directory)")
     init.add_argument("--solution", action="store_true",
                       help="keep the reference code in the blanks (for teachers)")
+    init.add_argument("--lab", choices=("lab5", "lab6"), default="lab5",
+                      help="which lab's blanks: lab5 (labs 1 to 5, the default) or lab6 (the schedulers)")
     init.set_defaults(handler=cmd_lab_init)
     status = lab_commands.add_parser("status", help="which blanks of a workspace are filled",
                                      description="List the blanks of the lab workspace (the one holding "
@@ -517,20 +519,21 @@ def cmd_lab_init(args) -> int:
     UsageError for a directory that is not empty."""
     from pyucore.lab import LabError
     from pyucore.lab.markers import list_blanks
-    from pyucore.lab.workspace import init_workspace
+    from pyucore.lab.workspace import init_workspace, lab_blanks
+    lab = int(args.lab[3:])
     try:
-        root = init_workspace(args.directory, solution=args.solution)
+        root = init_workspace(args.directory, solution=args.solution, lab=lab)
     except LabError as exc:
         raise UsageError(str(exc)) from None
     except OSError as exc:
         raise UsageError(f"{args.directory}: {exc.strerror.lower() if exc.strerror else exc}") from None
+    count = len(lab_blanks(list_blanks(), lab))
     if args.solution:
-        print(f"wrote the lab workspace {args.directory} with the reference code in its "
-              f"{len(list_blanks())} blanks")
+        print(f"wrote the lab workspace {args.directory} with the reference code in its {count} blanks")
     else:
-        print(f"wrote the lab workspace {args.directory}: {len(list_blanks())} blanks to fill, "
+        print(f"wrote the lab workspace {args.directory}: {count} blanks to fill, "
               f"listed in {Path(args.directory) / 'README.md'}")
-    print(f"next: cd {args.directory} && pyucore run hello")
+    print(f"next: cd {args.directory} && pyucore run {'priority' if lab == 6 else 'hello'}")
     return 0
 
 

@@ -3,7 +3,7 @@
 import pytest
 
 from pyucore.lab.markers import list_blanks
-from pyucore.lab.workspace import MARKER, init_workspace
+from pyucore.lab.workspace import MARKER, init_workspace, lab_blanks
 from pyucore.tools import cli
 
 
@@ -12,6 +12,14 @@ def test_lab_init_writes_a_workspace_and_says_what_to_do_next(tmp_path, capsys):
     out = capsys.readouterr().out
     assert (tmp_path / "mylab" / MARKER).is_file() and (tmp_path / "mylab" / "kern" / "init" / "init.py").is_file()
     assert "blanks to fill" in out and out.rstrip().endswith("&& pyucore run hello")
+
+
+def test_lab_init_for_lab6_counts_lab6s_blanks_and_suggests_the_priority_program(tmp_path, capsys):
+    assert cli.main(["lab", "init", str(tmp_path / "lab6"), "--lab", "lab6"]) == 0
+    out = capsys.readouterr().out
+    assert f": {len(lab_blanks(list_blanks(), 6))} blanks to fill" in out
+    assert out.rstrip().endswith("&& pyucore run priority")
+    assert "lab = 6" in (tmp_path / "lab6" / MARKER).read_text()
 
 
 def test_lab_init_refuses_a_directory_that_is_not_empty_in_one_line(tmp_path, capsys):
@@ -55,7 +63,7 @@ def test_cow_and_no_cow_cannot_be_given_together(capsys):
 
 
 def test_lab_status_counts_the_blanks_still_to_do(tmp_path, capsys):
-    blanks = list_blanks()
+    blanks = lab_blanks(list_blanks(), 5)
     root = init_workspace(tmp_path / "ws", empty=[blanks[0].id])
     assert cli.main(["lab", "status", "--kernel", str(root)]) == 0
     lines = capsys.readouterr().out.splitlines()

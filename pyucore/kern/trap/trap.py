@@ -77,8 +77,13 @@ def clock_tick():
     clock.clock_set_next_event()
     clock.ticks += 1
     # LAB1:EXERCISE2 clock_tick END
+    # LAB6:EXERCISE1 clock_tick BEGIN
+    # the timer tick in lab6 - instead of lab5's "every TICK_NUM ticks, current->need_resched = 1",
+    # let the scheduling class count the tick for the running process (if there is one):
+    # sched.sched_class_proc_tick(P.current); the class decides when its turn is over
     if P.current is not None:
         sched.sched_class_proc_tick(P.current)
+    # LAB6:EXERCISE1 clock_tick END
 
 
 def clock_budget(instret):
