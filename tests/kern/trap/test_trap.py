@@ -37,3 +37,11 @@ def test_replaying_quiet_ticks_gives_the_same_run_as_stopping_at_each(monkeypatc
 def test_every_tick_is_counted_when_runs_go_past_them():
     result = boot(program="spin", tick_insns=1000, quiet_boot=True)
     assert result.stats["ticks"] == result.stats["instructions"] // 1000
+
+
+def test_the_tick_code_runs_for_every_tick_even_those_replayed(monkeypatch):
+    calls = []
+    real = trap.clock_tick
+    monkeypatch.setattr(trap, "clock_tick", lambda: calls.append(1) or real())
+    result = boot(program="spin", tick_insns=1000, max_insns=200_000, quiet_boot=True)
+    assert len(calls) == result.stats["ticks"] >= 199
