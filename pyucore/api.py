@@ -125,6 +125,7 @@ def _detach_caller_hooks(kern):
     closed."""
     kern.debug.events.events_init()
     kern.driver.console.cons_init()
+    kern.trap.trap.debugger = None
 
 
 def _load_kernel(kernel):
@@ -158,14 +159,16 @@ def _make_machine(cpu, ram_mib):
 
 def boot(program=None, elf=None, name=None, cow=None, tick_insns=10000, tick_num=None, max_insns=None,
          quiet_boot=False, cpu="python", ram_mib=128, console=None, trace=None, verbose=False,
-         pgdir_at_exit=False, on_event=None, kernel=None, sched=None):
+         pgdir_at_exit=False, on_event=None, kernel=None, sched=None, debugger=None):
     """Boots pyucore running one program to the end: program is the name of a built-in program (see
     pyucore.user.build.program_names(); with neither program nor elf, `exit`, as ucore does without
     TEST), or elf is an ELF's bytes, run under name. A C file of your own goes through
     pyucore.user.build.build_c(path), whose result you pass as elf=.
     trace: a path for the Chrome trace of the run; verbose: show events on stderr as they happen (True,
     or categories such as "procs,sched"); pgdir_at_exit: print each process's page table as it exits;
-    on_event: a function called with each kernel event as it happens.
+    on_event: a function called with each kernel event as it happens; debugger: None, or what runs
+    user code in place of the CPU (pyucore.tools.gdb.stub.GdbStub: bind(kernel package),
+    run(budget), finish(exit status)).
     kernel: None for pyucore's own kernel, or the directory of a lab workspace (pyucore lab init),
     whose kern/ is run instead on the same machine and programs; an exception raised in its code
     (or a syntax error in it) raises pyucore.lab.loader.StudentCodeError, whose message names the
@@ -193,10 +196,13 @@ def boot(program=None, elf=None, name=None, cow=None, tick_insns=10000, tick_num
                         % (len(image), ram_mib))
     machine = _make_machine(cpu, ram_mib)
     status, reason = EXIT_HALT, "halt"
+    if debugger is not None:
+        debugger.bind(kern)
     try:
         kern.init.init.kern_init(machine, name, image, tick_insns=tick_insns, tick_num=tick_num,
                                  max_insns=max_insns, cow=cow, console=console, quiet_boot=quiet_boot,
-                                 on_event=listener, pgdir_at_exit=pgdir_at_exit, sched=sched)
+                                 on_event=listener, pgdir_at_exit=pgdir_at_exit, sched=sched,
+                                 debugger=debugger)
     except kern.libs.sbi.Shutdown:
         pass
     except kern.debug.panic.KernelPanic as e:
@@ -212,6 +218,8 @@ def boot(program=None, elf=None, name=None, cow=None, tick_insns=10000, tick_num
     finally:
         events, text = kern.debug.events.events, kern.driver.console.cons_text()
         _detach_caller_hooks(kern)
+        if debugger is not None:
+            debugger.finish(status)
     stats = _collect_stats(kern, events)
     if trace is not None:
         from pyucore.tools.trace import write_trace

@@ -21,6 +21,8 @@ from .riscv import (ACCESS_FETCH, ACCESS_LOAD, ACCESS_STORE, CAUSE_MISALIGNED_FE
 from .translate import CSR_READ_EXIT, DEFAULT_NAMES, TERMINATORS, BlockSource, RegionSource, successors
 
 STOP_BUDGET = -1
+STOP_BREAKPOINT = -2     # run() stopped before the instruction at a breakpoint (set_breakpoints)
+_BREAK_EXIT = 17         # pseudo-cause of the entry that stands for a breakpoint in the dispatcher
 MAX_BLOCK = 64
 MAX_REGION = 8      # blocks in one region function
 
@@ -58,6 +60,8 @@ class CPU:
         self._single_blocks = {}
         self._by_content = {}
         self.translations = 0        # blocks compiled so far (a statistic)
+        self.breakpoints = frozenset()
+        self._break_pages = frozenset()
         self._namespace = self._make_namespace()
         ram.code_listener = self._code_written
         mmu.flush_listeners.append(self._flushed)
@@ -114,7 +118,20 @@ class CPU:
                 left -= 1
         self.pc = pc
         self.instret += budget - left
-        return cause
+        return STOP_BREAKPOINT if cause == _BREAK_EXIT else cause
+
+    def set_breakpoints(self, addresses):
+        """From now on run() stops (STOP_BREAKPOINT, nothing retired for it) before executing an
+        instruction at any of the virtual addresses, in every address space.
+
+        On a page holding a breakpoint the dispatcher runs one-instruction blocks (blocks, loops and
+        regions never leave their first page without returning to it), so code elsewhere runs at full
+        speed and a run with no breakpoints is unchanged."""
+        addresses = frozenset(a & MASK64 for a in addresses)
+        if addresses != self.breakpoints:
+            self.breakpoints = addresses
+            self._break_pages = frozenset(a >> PGSHIFT for a in addresses)
+            self._vcache.clear()
 
     def _read_counter(self, regs, retired_in_run):
         """Executes a cycle/time/instret read: all three are the instructions retired so far."""
@@ -142,7 +159,16 @@ class CPU:
         self._single_vcache.clear()
 
     def _find_block(self, pc):
-        """Returns (fn, length) of the block at pc (translating it if needed) or the fetch MachineTrap."""
+        """Returns (fn, length) of the block at pc (translating it if needed) or the fetch MachineTrap;
+        on a page with a breakpoint, a one-instruction block, or the breakpoint's stop."""
+        if pc >> PGSHIFT in self._break_pages:
+            if pc in self.breakpoints:
+                entry = self._vcache[pc] = (lambda regs, left: (pc, 0, _BREAK_EXIT)), 1
+                return entry
+            entry = self._find_single(pc)
+            if entry.__class__ is not MachineTrap:
+                self._vcache[pc] = entry
+            return entry
         return self._find(pc, self._blocks, self._vcache, MAX_BLOCK)
 
     def _find_single(self, pc):

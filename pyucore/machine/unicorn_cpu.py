@@ -44,14 +44,14 @@ Known differences (none of them occurs in the lab5 programs):
 import ctypes
 
 import unicorn
-from unicorn import UC_ARCH_RISCV, UC_HOOK_INTR, UC_MODE_RISCV64, UC_PROT_ALL, Uc
+from unicorn import UC_ARCH_RISCV, UC_HOOK_CODE, UC_HOOK_INTR, UC_MODE_RISCV64, UC_PROT_ALL, Uc
 from unicorn import riscv_const as rc
 from unicorn.unicorn_const import (UC_CTL_IO_WRITE, UC_CTL_TLB_FLUSH, UC_ERR_FETCH_UNMAPPED,
                                    UC_ERR_INSN_INVALID, UC_ERR_OK, UC_ERR_READ_UNMAPPED,
                                    UC_ERR_WRITE_UNMAPPED)
 from unicorn.unicorn_py3.unicorn import uclib
 
-from .cpu import STOP_BUDGET
+from .cpu import STOP_BREAKPOINT, STOP_BUDGET
 from .decode import decode
 from .mmu import MASK64, MMU, MachineTrap
 from .ram import RAM
@@ -187,6 +187,9 @@ class UnicornCPU:
         self._pointers = (ctypes.c_void_p * 33)(*(ctypes.addressof(self._values) + 8 * i for i in range(33)))
         self._cause = None
         uc.hook_add(UC_HOOK_INTR, self._on_trap)
+        self.breakpoints = frozenset()
+        self._break_hooks = []
+        self._at_breakpoint = False
         self._satp = 0
         self._tlb_stale = False
         self._stale_pages = set()
@@ -197,6 +200,25 @@ class UnicornCPU:
     def _on_trap(self, uc, cause, _data):
         """Interrupt hook: records the cause and stops the run (unicorn would resume past the trap)."""
         self._cause = cause
+        uc.emu_stop()
+
+    def set_breakpoints(self, addresses):
+        """From now on run() stops (STOP_BREAKPOINT, nothing retired for it) before executing an
+        instruction at any of the virtual addresses, in every address space: one code hook per address
+        (QEMU checks a hook's range when it translates, so the translations made so far are dropped)."""
+        addresses = frozenset(a & MASK64 for a in addresses)
+        if addresses == self.breakpoints:
+            return
+        for hook in self._break_hooks:
+            self.uc.hook_del(hook)
+        self._break_hooks = [self.uc.hook_add(UC_HOOK_CODE, self._on_breakpoint, begin=a, end=a)
+                             for a in sorted(addresses)]
+        self.breakpoints = addresses
+        self._stale_pages.update(range(self.ram.base >> PGSHIFT, (self.ram.base + self.ram.size) >> PGSHIFT))
+
+    def _on_breakpoint(self, uc, address, size, _data):
+        """Code hook at a breakpoint: stops before the instruction executes (unicorn has counted it)."""
+        self._at_breakpoint = True
         uc.emu_stop()
 
     def _flushed(self, va):
@@ -245,6 +267,7 @@ class UnicornCPU:
         # x1..x31, then privilege M and U: the switch drops the LR reservation, as a trap does
         uclib.uc_reg_write_batch(self._handle, self._write_ids, self._pointers, 33)
         self._cause = None
+        self._at_breakpoint = False
         status = uclib.uc_emu_start(self._handle, self.pc & MASK64, UNTIL, 0, budget)
         counted = self._counter.value
         uclib.uc_reg_read_batch(self._handle, self._read_ids, self._pointers, 32)
@@ -272,7 +295,11 @@ class UnicornCPU:
         return cause
 
     def _outcome(self, status, counted, pc, budget):
-        """Sets pc and tval from how emu_start ended; returns (instructions retired, cause or STOP_BUDGET)."""
+        """Sets pc and tval from how emu_start ended; returns (instructions retired, cause or STOP_BUDGET
+        or STOP_BREAKPOINT)."""
+        if self._at_breakpoint and self._cause is None and status == UC_ERR_OK and counted <= budget:
+            self.pc = pc
+            return counted - 1, STOP_BREAKPOINT
         if self._cause is not None:
             epc = (pc - 4) & MASK64
             retired = counted if self._cause in _FETCH_CAUSES else counted - 1

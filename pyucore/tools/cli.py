@@ -11,6 +11,7 @@ away (`| head`), 70 for a bug in pyucore itself.
 import argparse
 import importlib.metadata
 import os
+import shlex
 import sys
 from pathlib import Path
 
@@ -112,6 +113,9 @@ def build_parser() -> argparse.ArgumentParser:
     run.add_argument("--pgdir-at-exit", action="store_true",
                      help="print each process's page table when it exits, before its memory is freed")
     _add_kernel_option(run)
+    run.add_argument("--gdb", metavar="[HOST:]PORT",
+                     help="serve gdb's remote protocol on HOST:PORT (default host 127.0.0.1; port 0 picks "
+                          "a free one) and wait for gdb before the first user instruction")
     run.set_defaults(handler=cmd_run)
 
     listing = commands.add_parser("list", help="list the built-in programs")
@@ -274,6 +278,8 @@ def cmd_run(args) -> int:
     kwargs = {**resolve_program(args.program), **boot_options(args), **kernel_choice(args),
               "console": LiveConsole(sys.stdout)}
     boot, boot_error = load_boot()
+    if args.gdb is not None:
+        kwargs["debugger"] = start_gdb_stub(args.gdb, args.program)
     try:
         result = boot(**kwargs)
     except OSError as exc:
@@ -290,6 +296,34 @@ def cmd_run(args) -> int:
         reason = result.halt_reason or "the kernel stopped abnormally"
         print(f"pyucore: {reason} (exit status {result.exit_status})", file=sys.stderr)
     return _process_status(result.exit_status)
+
+
+def start_gdb_stub(spec: str, program: str):
+    """A GdbStub listening on spec for the run of program, after printing the gdb command to connect
+    with (stderr); raises UsageError for a bad address or one that cannot be bound."""
+    from pyucore.tools.gdb.stub import listen
+    try:
+        stub = listen(spec)
+    except ValueError as exc:
+        raise UsageError(str(exc)) from None
+    except OSError as exc:
+        raise UsageError(f"--gdb {spec}: cannot listen there: {exc.strerror or exc}") from None
+    host, port = stub.server.address
+    target = f":{port}" if host == "127.0.0.1" else f"{host}:{port}"
+    print(f"pyucore: debug with: gdb-multiarch {shlex.quote(_debug_elf(program))} -ex 'target remote {target}'",
+          file=sys.stderr, flush=True)
+    return stub
+
+
+def _debug_elf(program: str) -> str:
+    """The path of the ELF (with debug info) gdb should load for the run argument program."""
+    from pyucore.user import build
+    path = Path(program)
+    if path.suffix == ".c":
+        return str(build.elf_path(path))
+    if program in build.program_names():
+        return str(build.elf_path(build.PROGRAMS_DIR / f"{program}.c"))
+    return str(path.resolve())
 
 
 def load_boot():

@@ -130,6 +130,19 @@ def build_c_with_warnings(source_path) -> tuple[bytes, str]:
     return image, warnings.replace(SOURCE_DIR_MARK, f"{source.parent}{os.sep}")
 
 
+def elf_path(source_path) -> Path:
+    """The path of an ELF file holding the build of the C file at source_path (what a debugger loads):
+    the build cache's file, or a new temporary file when the cache cannot be written."""
+    image = build_c(source_path)
+    cached = _cache_path(_cache_key(Path(source_path).resolve()))
+    if cached.is_file():
+        return cached
+    fd, name = tempfile.mkstemp(prefix=f"pyucore-{Path(source_path).stem}-", suffix=".elf")
+    with os.fdopen(fd, "wb") as file:
+        file.write(image)
+    return Path(name)
+
+
 def compile_c(source_path, output_path) -> str:
     """Compile the C file at source_path against the user library into the ELF file output_path, whose
     directory must exist (OSError otherwise); returns the compiler's warnings ("" when none)."""

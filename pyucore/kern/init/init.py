@@ -37,10 +37,12 @@ def load_kernel_image(name, elf):
 
 
 def kern_init(machine, name, elf, tick_insns=10000, tick_num=None, max_insns=None, cow=True,
-              console=None, quiet_boot=False, on_event=None, pgdir_at_exit=False, sched=DEFAULT_SCHED):
+              console=None, quiet_boot=False, on_event=None, pgdir_at_exit=False, sched=DEFAULT_SCHED,
+              debugger=None):
     """Boots the kernel on machine to run program `name` (ELF bytes elf); on_event (or None) sees each
     kernel event as it happens; pgdir_at_exit prints each process's page table as it exits; sched
-    names the scheduling class (lab5, rr or stride), tick_num its ticks per turn (None: its own).
+    names the scheduling class (lab5, rr or stride), tick_num its ticks per turn (None: its own);
+    debugger (or None) runs user code in place of the CPU (see trap.debugger).
     Returns only by exception: Shutdown (clean halt), KernelPanic, proc.Deadlock or trap.InstructionLimit."""
     hw.bind(machine)
     proc.current = None            # no process exists until proc_init (a previous boot's may linger)
@@ -51,7 +53,7 @@ def kern_init(machine, name, elf, tick_insns=10000, tick_num=None, max_insns=Non
     swap.swap_init_ok = False      # a new boot: swap is off until swap_init (ucore's zeroed BSS)
     cprintf("(THU.CST) os is loading ...\n\n")
     pmm.pmm_init(end, boot_pgdir)
-    trap.idt_init(max_insns)
+    trap.idt_init(max_insns, debugger)
     vmm.vmm_init()
     sched_init(sched, tick_num)
     syscall_init(sched != "lab5")

@@ -48,6 +48,9 @@ _PAGE_FAULTS = (CAUSE_FETCH_PAGE_FAULT, CAUSE_LOAD_PAGE_FAULT, CAUSE_STORE_PAGE_
                 CAUSE_LOAD_ACCESS, CAUSE_STORE_ACCESS)
 
 max_insns = None       # stop the machine when this many user instructions have retired
+# None, or what runs user code in place of the CPU (boot() sets gdb's stub here): run(budget) with
+# cpu.run's contract (exactly budget instructions or a trap), stopping for the debugger in between
+debugger = None
 
 
 class InstructionLimit(Exception):
@@ -59,11 +62,12 @@ def exception_message(cause):
     return _MESSAGES.get(cause, "unknown exception %d" % cause)
 
 
-def idt_init(limit=None):
-    """Trap set-up: the machine stops when limit (or None) user instructions have retired; there is
-    nothing to program on this machine (sscratch is implicit in the run loop)."""
-    global max_insns
-    max_insns = limit
+def idt_init(limit=None, user_runner=None):
+    """Trap set-up: the machine stops when limit (or None) user instructions have retired, and
+    user_runner (or None) runs user code in place of the CPU (see debugger); there is nothing to
+    program on this machine (sscratch is implicit in the run loop)."""
+    global max_insns, debugger
+    max_insns, debugger = limit, user_runner
 
 
 def clock_tick():
@@ -252,7 +256,7 @@ def trapret(tf):
                 raise InstructionLimit(max_insns)
             budget = min(budget, max_insns - cpu.instret)
         before = cpu.instret
-        why = cpu.run(budget)
+        why = cpu.run(budget) if debugger is None else debugger.run(budget)
         last_tick = clock_catch_up(cpu.instret, why != STOP_BUDGET)
         proc.stats["insns"] += cpu.instret - before
         # a fault right at a replayed tick would have come in a run of its own that retired nothing
