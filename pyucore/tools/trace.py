@@ -214,6 +214,18 @@ def event_printer(stream, categories="all"):
 
     def listener(e):
         if kinds is None or e["kind"] in kinds:
-            stream.write(describe(e) + "\n")
+            where = _source_of(e)
+            stream.write(describe(e) + (" [%s]" % where if where else "") + "\n")
             stream.flush()
     return listener
+
+
+def _source_of(e):
+    """`file.c:LINE` of the user instruction an event happened at (a syscall, a fault, a kill), from the
+    ELF its process runs, or None. Needs the event as it happens (the process is still there)."""
+    if "epc" not in e:
+        return None
+    from pyucore.kern.debug.kdebug import source_line
+    from pyucore.kern.process.proc import find_proc
+    proc = find_proc(e["pid"])
+    return source_line(proc.elf, e["epc"]) if proc is not None else None

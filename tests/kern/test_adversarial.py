@@ -22,7 +22,7 @@ def test_each_misbehaving_child_is_killed_alone(run_c):
     codes = re.findall(r"^case (\d+): exit code (-?\d+)$", result.console, re.M)
     assert [int(c) for _, c in codes] == [-E_KILLED] * 10
     assert "survived" not in result.console
-    kills = re.findall(r"^pid \d+ \(adversary\) killed: (.*), epc 0x[0-9a-f]+$", result.console, re.M)
+    kills = re.findall(r"^pid \d+ \(adversary\) killed: (.*), epc 0x[0-9a-f]+(?: \(.*\))?$", result.console, re.M)
     assert kills == [
         "load page fault at 0xffffffffc0200000", "instruction page fault at 0xffffffffc0200000",
         kills[2], "illegal instruction 0xffffffff", "undefined syscall 99",
@@ -31,6 +31,16 @@ def test_each_misbehaving_child_is_killed_alone(run_c):
     assert re.fullmatch(r"instruction page fault at 0x80[0-9a-f]{4}", kills[2])
     assert re.fullmatch(r"store page fault at 0x7fef[0-9a-f]{4}", kills[7])
     assert "adversary pass." in result.console and "init check memory pass." in result.console
+    # pyucore's additions: the source line and function, then the faulting instruction (if it has one)
+    assert re.search(r"killed: load page fault at 0xffffffffc0200000, epc 0x[0-9a-f]+ "
+                     r"\(adversary\.c:\d+, misbehave\)\n    (c\.)?lw a\d, 0\(a\d\)\n", result.console)
+    assert re.search(r"killed: instruction page fault at 0xffffffffc0200000, epc 0xffffffffc0200000\n"
+                     r"case 1:", result.console)
+    assert re.search(r"killed: illegal instruction 0xffffffff, epc 0x[0-9a-f]+ \(adversary\.c:\d+, misbehave\)\n"
+                     r"    \(capstone decodes no instruction from 0xffffffff\)\n", result.console)
+    assert re.search(r"killed: illegal instruction 0x10001073, .*\n    csrw sstatus, zero\n", result.console)
+    assert re.search(r"killed: undefined syscall 99, epc 0x[0-9a-f]+ \(rawsys\.h:\d+, misbehave\)\n    ecall\n",
+                     result.console)
 
 
 def test_a_bss_bigger_than_ram_fails_the_exec_cleanly(run_c):

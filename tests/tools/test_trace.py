@@ -1,6 +1,7 @@
 """The Chrome trace of a run, and the live event lines of --verbose / --show."""
 
 import json
+import re
 
 import pytest
 
@@ -115,6 +116,16 @@ def test_an_event_printer_shows_only_the_chosen_categories(capsys):
     assert capsys.readouterr().err == "[t=2] switch 2 -> 3\n"
     with pytest.raises(ValueError, match="unknown event category 'disk'"):
         event_printer(sys.stderr, "sched,disk")
+
+
+def test_shown_syscall_and_fault_events_name_their_source_line(capsys):
+    import sys
+    boot(program="faultread", quiet_boot=True, verbose="syscalls,faults")
+    err = capsys.readouterr().err
+    assert re.search(r"\] pid 2 page fault at 0x0 \(load\) \[faultread\.c:\d+\]\n", err), err
+    boot(program="hello", quiet_boot=True, verbose="syscalls")
+    err = capsys.readouterr().err
+    assert re.search(r"\] pid 2 syscall putc \(30\) \[syscall\.c:\d+\]\n", err), err
 
 
 def test_an_empty_event_list_gives_an_empty_but_valid_trace():

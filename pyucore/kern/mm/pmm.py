@@ -189,6 +189,17 @@ def get_page(pgdir, la):
     return None, ptep
 
 
+def user_pa(pgdir, va, perm=0):
+    """Physical address of user address va in pgdir when its PTE is valid, user and has perm (e.g.
+    PTE_W); None otherwise. Never faults anything in (for the fault reports and the debugger)."""
+    if not 0 <= va < 1 << 64:
+        return None
+    ptep = get_pte(pgdir, ROUNDDOWN(va, PGSIZE), False)
+    pte = 0 if ptep is None else hw.ram.read_u64(ptep)
+    need = PTE_V | PTE_U | perm
+    return PTE_ADDR(pte) + (va & (PGSIZE - 1)) if pte & need == need else None
+
+
 def tlb_invalidate(pgdir, la):
     """sfence.vma for la: the kernel changed or removed the PTE of la."""
     hw.mmu.flush(la)

@@ -74,6 +74,7 @@ class proc_struct:
         self._state = PROC_UNINIT
         self.exit_code = 0
         self.kentry = None          # (fn, arg) of a kernel thread
+        self.elf = None             # the ELF image it runs: fault reports name its source lines
         self.faults_without_progress = 0    # page faults in a row with no instruction retired (trap.py)
         self.stats = {"insns": 0, "syscalls": 0, "pgfaults": 0, "cow_copies": 0, "peak_pages": 0}
 
@@ -349,6 +350,7 @@ def do_fork(clone_flags, stack, tf):
     # LAB5:EXERCISE0 do_fork set_links END
     if current.mm is not None:             # ucore leaves a user child unnamed; pyucore's views need names
         set_proc_name(proc, current.name)
+    proc.elf = current.elf
     sched.wakeup_proc(proc)
     emit("fork", current.pid, child=proc.pid)
     return proc.pid
@@ -535,6 +537,7 @@ def do_execve(name, length, binary, size):
         cprintf("pid %d: exec of \"%s\" failed: %e\n", current.pid, local_name, ret)
         do_exit(ret)
     set_proc_name(current, local_name)
+    current.elf = image
     emit("exec", current.pid, name=current.name)
     return 0
 

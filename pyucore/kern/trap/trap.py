@@ -7,6 +7,7 @@ the original's lines and the trapframe, then kill only that process.
 
 from .. import hw
 from ..debug.events import emit
+from ..debug.kdebug import debuginfo_eip, disassemble
 from ..debug.panic import panic
 from ..driver import clock
 from ..libs.error import E_KILLED
@@ -44,6 +45,7 @@ _KILL_NAMES = {
     7: "store access fault", 12: "instruction page fault", 13: "load page fault",
     15: "store page fault",
 }
+_FETCH_FAULTS = (CAUSE_MISALIGNED_FETCH, CAUSE_FETCH_ACCESS, CAUSE_FETCH_PAGE_FAULT)
 _PAGE_FAULTS = (CAUSE_FETCH_PAGE_FAULT, CAUSE_LOAD_PAGE_FAULT, CAUSE_STORE_PAGE_FAULT,
                 CAUSE_LOAD_ACCESS, CAUSE_STORE_ACCESS)
 
@@ -147,8 +149,29 @@ def pgfault_handler(tf):
             panic("unhandled page fault.\n")
         mm = P.current.mm
         P.current.stats["pgfaults"] += 1
-    emit("pgfault", P.current.pid if P.current else 0, addr=tf.tval, cause=tf.cause)
+    emit("pgfault", P.current.pid if P.current else 0, addr=tf.tval, cause=tf.cause, epc=tf.epc)
     return vmm.do_pgfault(mm, tf.cause, tf.tval)
+
+
+def user_instruction(pgdir, pc):
+    """The bytes of the user instruction at pc in pgdir (2 or 4), or None if its page is not mapped."""
+    pa = pmm.user_pa(pgdir, pc)
+    if pa is None:
+        return None
+    low = hw.ram.read(pa, 2)
+    if low[0] & 3 != 3:
+        return low
+    pa2 = pmm.user_pa(pgdir, pc + 2)
+    return low + hw.ram.read(pa2, 2) if pa2 is not None else None
+
+
+def print_instruction(pgdir, pc):
+    """`    mnemonic operands` of the user instruction at pc (pyucore's addition to a kill line), or
+    what capstone could not decode; nothing if pc is not mapped."""
+    code = user_instruction(pgdir, pc)
+    if code is not None:
+        decoded = disassemble(code, pc)
+        cprintf("    %s\n", decoded or "(capstone decodes no instruction from 0x%s)" % code[::-1].hex())
 
 
 def kill_current(tf, what, original=None):
@@ -158,8 +181,14 @@ def kill_current(tf, what, original=None):
     print_trapframe(tf)
     if original is not None:
         cprintf("%s", original)
-    cprintf("pid %d (%s) killed: %s, epc 0x%lx\n", proc.pid, proc.name, what, tf.epc)
-    emit("kill", proc.pid, target=proc.pid, reason=what)
+    # a syscall's epc is already past its ecall; a fetch fault has no instruction to show
+    pc = tf.epc - 4 if tf.cause == CAUSE_USER_ECALL else tf.epc
+    where = debuginfo_eip(proc.elf, pc)
+    cprintf("pid %d (%s) killed: %s, epc 0x%lx%s\n", proc.pid, proc.name, what, tf.epc,
+            " (%s)" % where if where else "")
+    if tf.cause not in _FETCH_FAULTS and proc.mm is not None:
+        print_instruction(proc.mm.pgdir, pc)
+    emit("kill", proc.pid, target=proc.pid, reason=what, epc=pc)
     P.do_exit(-E_KILLED)
 
 

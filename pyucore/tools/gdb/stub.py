@@ -13,11 +13,11 @@ import sys
 
 from pyucore.kern import hw
 from pyucore.kern.mm import pmm, vmm
-from pyucore.kern.mm.mmu import PGSIZE, PTE_ADDR
+from pyucore.kern.mm.mmu import PGSIZE
 from pyucore.kern.process import proc as P
 from pyucore.kern.libs.sbi import Shutdown
 from pyucore.machine.cpu import STOP_BREAKPOINT, STOP_BUDGET
-from pyucore.machine.riscv import CAUSE_STORE_PAGE_FAULT, CAUSE_USER_ECALL, PTE_U, PTE_V, PTE_W
+from pyucore.machine.riscv import CAUSE_STORE_PAGE_FAULT, CAUSE_USER_ECALL, PTE_W
 
 from .server import SIGINT, SIGTRAP, Disconnected, GdbServer
 
@@ -201,28 +201,20 @@ class GdbStub:
             hw.ram.write(pa, chunk)
         return True
 
-    def _user_pa(self, tid, va, write):
+    @staticmethod
+    def _user_pa(tid, va, write):
         """The physical address of user address va in thread tid's page table, or None. For a write, a
-        page shared copy-on-write is first made private, as the process's own store would."""
+        page shared copy-on-write is first made private (for the running process), as its store would."""
         proc = P.find_proc(tid)
-        if proc is None or proc.mm is None or not 0 <= va < 1 << 64:
+        if proc is None or proc.mm is None:
             return None
-        pte = self._pte(proc.mm, va)
-        if write and pte & PTE_V and not pte & PTE_W:
+        if not write:
+            return pmm.user_pa(proc.mm.pgdir, va)
+        if pmm.user_pa(proc.mm.pgdir, va) is not None and pmm.user_pa(proc.mm.pgdir, va, PTE_W) is None:
             vma = vmm.find_vma(proc.mm, va)
             if vma is not None and vma.vm_flags & vmm.VM_WRITE and proc is P.current:
                 vmm.do_pgfault(proc.mm, CAUSE_STORE_PAGE_FAULT, va)
-                pte = self._pte(proc.mm, va)
-        need = PTE_V | PTE_U | (PTE_W if write else 0)
-        if pte & need != need:
-            return None
-        return PTE_ADDR(pte) | (va & (PGSIZE - 1))
-
-    @staticmethod
-    def _pte(mm, va):
-        """The level-0 PTE of va in mm's page table (0 if there is none)."""
-        ptep = pmm.get_pte(mm.pgdir, va & ~(PGSIZE - 1), False)
-        return hw.ram.read_u64(ptep) if ptep is not None else 0
+        return pmm.user_pa(proc.mm.pgdir, va, PTE_W)
 
 
 def listen(spec, log=sys.stderr):
