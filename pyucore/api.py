@@ -5,6 +5,7 @@ from collections import Counter
 from dataclasses import dataclass, field
 
 EXIT_HALT, EXIT_PANIC, EXIT_LIMIT, EXIT_DEADLOCK = 0, 1, 3, 4
+EXIT_INTERRUPTED = 130      # a shell's status for a program stopped by Ctrl-C (128 + SIGINT)
 MIN_FREE_RAM = 1 << 20      # what a machine must keep free after the kernel image to run anything
 RAM_MIB_RANGE = (4, 1024)   # the RAM sizes boot() accepts, in MiB (shared with the CLI's --ram-mib)
 CPU_BACKENDS = ("python", "unicorn")
@@ -13,6 +14,15 @@ SCHED_POLICIES = ("lab5", "rr", "stride")   # pyucore.kern.schedule.sched.SCHED_
 
 class BootError(ValueError):
     """A request boot() cannot run: a bad option, or a program too big for the machine."""
+
+
+class BootInterrupted(KeyboardInterrupt):
+    """Ctrl-C stopped a boot: result is the BootResult of what ran until then (exit_status
+    EXIT_INTERRUPTED); the trace asked for, if any, was written."""
+
+    def __init__(self, result):
+        super().__init__("interrupted")
+        self.result = result
 
 
 @dataclass
@@ -182,7 +192,8 @@ def boot(program=None, elf=None, name=None, cow=None, tick_insns=10000, tick_num
     tick_insns: a positive int; tick_num, max_insns: None or a positive int; ram_mib: an int from 4 to
     1024; console: None or an object with write(), given the console text as it is printed.
     Returns a BootResult; exit_status 0 = clean halt, 1 = kernel panic, 3 = instruction limit,
-    4 = deadlock. Raises BuildError for an unknown program, BootError for bad arguments, a program
+    4 = deadlock. Ctrl-C raises BootInterrupted (a KeyboardInterrupt) carrying the result so far.
+    Raises BuildError for an unknown program, BootError for bad arguments, a program
     too big for the RAM or a kernel directory that is not a workspace, OSError when the trace cannot
     be written."""
     _check_request(program, elf, tick_insns, tick_num, max_insns, cpu, ram_mib, console, sched)
@@ -211,6 +222,8 @@ def boot(program=None, elf=None, name=None, cow=None, tick_insns=10000, tick_num
         status, reason = EXIT_DEADLOCK, "deadlock: %s" % e
     except kern.trap.trap.InstructionLimit as e:
         status, reason = EXIT_LIMIT, "stopped after %d user instructions (--max-insns)" % e.args[0]
+    except KeyboardInterrupt:
+        status, reason = EXIT_INTERRUPTED, "interrupted (Ctrl-C)"
     except Exception as e:
         if kernel is None:
             raise
@@ -223,8 +236,11 @@ def boot(program=None, elf=None, name=None, cow=None, tick_insns=10000, tick_num
     stats = _collect_stats(kern, events)
     if trace is not None:
         from pyucore.tools.trace import write_trace
-        write_trace(events, trace, stats["instructions"])
-    return BootResult(text, events, stats, status, reason)
+        write_trace(events, trace, stats["instructions"], interrupted=status == EXIT_INTERRUPTED)
+    result = BootResult(text, events, stats, status, reason)
+    if status == EXIT_INTERRUPTED:
+        raise BootInterrupted(result)
+    return result
 
 
 def _student_error(exc, kernel, kern):

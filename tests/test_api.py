@@ -1,6 +1,7 @@
 """boot()'s argument checking: a request it cannot run is a BootError before anything boots."""
 
 import io
+import json
 import re
 from pathlib import Path
 
@@ -100,3 +101,23 @@ def test_an_untested_unicorn_version_is_a_boot_error_naming_the_tested_one(monke
     monkeypatch.setattr(unicorn_cpu, "_OFFSET", [])
     with pytest.raises(BootError, match="tested only with unicorn 2.1.4"):
         boot(program="hello", cpu="unicorn")
+
+
+def test_ctrl_c_raises_boot_interrupted_with_the_run_so_far_and_writes_the_trace(tmp_path):
+    path = tmp_path / "t.json"
+    seen = []
+
+    def interrupt_at_the_third_syscall(event):
+        seen.append(event["kind"])
+        if seen.count("syscall") == 3:
+            raise KeyboardInterrupt
+
+    with pytest.raises(api.BootInterrupted) as caught:
+        boot(program="forktree", quiet_boot=True, trace=str(path), on_event=interrupt_at_the_third_syscall)
+    result = caught.value.result
+    assert isinstance(caught.value, KeyboardInterrupt)
+    assert result.exit_status == api.EXIT_INTERRUPTED and result.halt_reason == "interrupted (Ctrl-C)"
+    assert result.stats["syscalls"] == 3 and result.stats["instructions"] > 0
+    assert result.console.startswith("++ setup timer interrupts")
+    trace = json.loads(path.read_text())
+    assert "Ctrl-C" in trace["otherData"]["interrupted"]

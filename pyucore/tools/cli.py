@@ -282,6 +282,9 @@ def cmd_run(args) -> int:
         kwargs["debugger"] = start_gdb_stub(args.gdb, args.program)
     try:
         result = boot(**kwargs)
+    except KeyboardInterrupt as exc:
+        _report_interrupted(args, getattr(exc, "result", None))
+        raise
     except OSError as exc:
         if args.trace is None or exc.filename != args.trace:
             raise
@@ -310,20 +313,36 @@ def start_gdb_stub(spec: str, program: str):
         raise UsageError(f"--gdb {spec}: cannot listen there: {exc.strerror or exc}") from None
     host, port = stub.server.address
     target = f":{port}" if host == "127.0.0.1" else f"{host}:{port}"
-    print(f"pyucore: debug with: gdb-multiarch {shlex.quote(_debug_elf(program))} -ex 'target remote {target}'",
+    elf, sources = _debug_files(program)
+    directory = f" -ex {shlex.quote('directory ' + ':'.join(sources))}" if sources else ""
+    print(f"pyucore: debug with: gdb-multiarch {shlex.quote(elf)}{directory} -ex 'target remote {target}'",
           file=sys.stderr, flush=True)
     return stub
 
 
-def _debug_elf(program: str) -> str:
-    """The path of the ELF (with debug info) gdb should load for the run argument program."""
+def _debug_files(program: str) -> tuple[str, list[str]]:
+    """(path of the ELF with debug info gdb should load for the run argument program, the directories
+    of its C sources: the program's and the user library's, none for an ELF file)."""
     from pyucore.user import build
     path = Path(program)
-    if path.suffix == ".c":
-        return str(build.elf_path(path))
-    if program in build.program_names():
-        return str(build.elf_path(build.PROGRAMS_DIR / f"{program}.c"))
-    return str(path.resolve())
+    if path.suffix != ".c" and program in build.program_names():
+        path = build.PROGRAMS_DIR / f"{program}.c"
+    if path.suffix != ".c":
+        return str(path.resolve()), []
+    return str(build.elf_path(path)), [str(path.resolve().parent), str(build.LIBS_DIR)]
+
+
+def _report_interrupted(args, result) -> None:
+    """After Ctrl-C: the stats gathered so far (--stats) and where the partial trace went (--trace),
+    both marked interrupted, from boot()'s result so far (None if it had not started)."""
+    sys.stdout.flush()
+    if result is None:
+        return
+    if args.stats:
+        print_process_table(result.events, result.stats.get("instructions"))
+        print_stats(result.stats, "stats (interrupted by Ctrl-C: the run so far):")
+    if args.trace:
+        print(f"\npyucore: the trace of the run so far (interrupted) is in {args.trace}", file=sys.stderr)
 
 
 def load_boot():
@@ -465,10 +484,10 @@ def print_process_table(events: list, end=None) -> None:
         print(table, end="", file=sys.stderr)
 
 
-def print_stats(stats: dict) -> None:
-    """Prints the run's counters to stderr, one `name: value` a line, aligned."""
+def print_stats(stats: dict, title: str = "stats:") -> None:
+    """Prints the run's counters to stderr under title, one `name: value` a line, aligned."""
     width = max((len(str(key)) for key in stats), default=0)
-    print("stats:", file=sys.stderr)
+    print(title, file=sys.stderr)
     for key, value in stats.items():
         print(f"  {str(key) + ':':<{width + 1}} {value}", file=sys.stderr)
 

@@ -99,9 +99,9 @@ def _argument(key, value):
     return hex(value) if key == "addr" else value
 
 
-def build_trace(events, end=None):
+def build_trace(events, end=None, interrupted=False):
     """Needs an event list and the run's final virtual time end (default: the last event's); returns
-    the Chrome trace-event object (a dict with traceEvents)."""
+    the Chrome trace-event object (a dict with traceEvents); interrupted marks a run cut by Ctrl-C."""
     names = process_names(events)
     out = [{"ph": "M", "pid": TRACE_PROCESS_ID, "tid": 0, "ts": 0, "name": "process_name",
             "args": {"name": "pyucore (1 CPU; 1 us = 1 user instruction)"}}]
@@ -120,8 +120,10 @@ def build_trace(events, end=None):
         out.append({"ph": "i", "s": "t", "pid": TRACE_PROCESS_ID, "tid": e["pid"], "ts": e["t"],
                     "name": _instant_name(e), "cat": e["kind"],
                     "args": {k: _argument(k, e[k]) for k in fields if k in e}})
-    return {"traceEvents": out, "displayTimeUnit": "ms",
-            "otherData": {"time": "1 us = 1 retired user instruction"}}
+    other = {"time": "1 us = 1 retired user instruction"}
+    if interrupted:
+        other["interrupted"] = "the run was stopped by Ctrl-C: this is the part that ran"
+    return {"traceEvents": out, "displayTimeUnit": "ms", "otherData": other}
 
 
 def _instant_name(e):
@@ -148,11 +150,11 @@ def _instant_name(e):
     return kind
 
 
-def write_trace(events, path, end=None):
-    """Writes the Chrome trace of events (run ending at virtual time end) to path; raises OSError when
-    the file cannot be written."""
+def write_trace(events, path, end=None, interrupted=False):
+    """Writes the Chrome trace of events (run ending at virtual time end, interrupted by Ctrl-C or not)
+    to path; raises OSError when the file cannot be written."""
     with open(path, "w", encoding="utf-8") as f:
-        json.dump(build_trace(events, end), f, separators=(",", ":"))
+        json.dump(build_trace(events, end, interrupted), f, separators=(",", ":"))
 
 
 def describe(e):

@@ -1,9 +1,13 @@
 import importlib.metadata
 import inspect
+import json
 import os
+import re
+import signal
 import subprocess
 import sys
 from dataclasses import dataclass, field
+from pathlib import Path
 
 import pytest
 
@@ -236,6 +240,25 @@ def test_keyboard_interrupt_ends_with_130_and_a_hint_about_max_insns(monkeypatch
     assert cli.main(["run", "hello"]) == 130
     err = capsys.readouterr().err
     assert "interrupted" in err and "--max-insns" in err and "Traceback" not in err
+
+
+def test_sigint_during_a_run_prints_the_stats_so_far_and_writes_the_trace(tmp_path):
+    trace = tmp_path / "t.json"
+    spinner = Path(__file__).parent / "gdb" / "programs" / "spinner.c"
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "pyucore", "run", str(spinner), "--stats", "--trace", str(trace)],
+        stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+        preexec_fn=lambda: signal.signal(signal.SIGINT, signal.SIG_DFL))   # a background job ignores it
+    while proc.stdout.readline() not in ("spinning\n", ""):
+        pass
+    proc.send_signal(signal.SIGINT)
+    _, err = proc.communicate(timeout=60)
+    assert proc.returncode == 130, err
+    assert "stats (interrupted by Ctrl-C: the run so far):" in err and "Traceback" not in err
+    assert re.search(r"^  instructions: +[1-9]\d*$", err, re.M), err
+    assert re.search(r"^ +2  spinner ", err, re.M), err
+    assert f"the trace of the run so far (interrupted) is in {trace}" in err
+    assert "Ctrl-C" in json.loads(trace.read_text())["otherData"]["interrupted"]
 
 
 def test_internal_error_prints_a_short_message_without_traceback(monkeypatch, capsys):

@@ -1,8 +1,13 @@
 """The gdb side of the stub: a loopback listener, one client at a time, and the answers to its packets.
 
-The server knows nothing of the kernel: it asks a target (see Target) for threads, registers and
-memory, keeps the breakpoints and watchpoints gdb sets, and returns what gdb asked the program to do
-next (continue, step a thread, detach, kill). All-stop: while it serves packets, nothing runs.
+The server knows nothing of the kernel: it asks a target for threads, registers and memory, keeps the
+breakpoints and watchpoints gdb sets, and returns what gdb asked the program to do next (continue,
+step a thread, detach, kill). All-stop: while it serves packets, nothing runs.
+
+A target (the stub is one) has, with thread ids ints > 0: threads() -> [tid]; thread_info(tid) -> str;
+read_registers(tid) -> [33 ints: x0..x31, pc] or None; write_register(tid, n, value) -> bool;
+read_memory(tid, addr, n) -> bytes (fewer where memory ends, b"" if none is readable);
+write_memory(tid, addr, data) -> bool.
 """
 
 import select
@@ -26,14 +31,6 @@ def target_xml():
     return ('<?xml version="1.0"?><!DOCTYPE target SYSTEM "gdb-target.dtd"><target version="1.0">'
             '<architecture>riscv:rv64</architecture><feature name="org.gnu.gdb.riscv.cpu">%s</feature>'
             '</target>' % regs)
-
-
-class Target:
-    """What the server needs from the program it debugs (the stub implements it). Thread ids are ints > 0.
-
-    threads() -> [tid]; thread_info(tid) -> str; read_registers(tid) -> [33 ints] or None;
-    write_register(tid, n, value) -> bool; read_memory(tid, addr, n) -> bytes (maybe fewer, b"" if
-    nothing is readable); write_memory(tid, addr, data) -> bool."""
 
 
 class Disconnected(Exception):

@@ -136,7 +136,7 @@ class GdbStub:
                 return addr
         return None
 
-    # -- the target gdb reads and writes (see server.Target) -----------------------------------------
+    # -- the target gdb reads and writes (see server.py) -----------------------------------------
 
     def threads(self):
         """The pids of every live user process (a process with memory that has not exited)."""

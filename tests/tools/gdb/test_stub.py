@@ -36,14 +36,15 @@ class Run:
              "--gdb", "127.0.0.1:0", *options],
             stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
         line = self.proc.stderr.readline()
-        match = re.match(r"pyucore: debug with: gdb-multiarch (\S+) -ex 'target remote :(\d+)'$", line)
+        match = re.match(r"pyucore: debug with: gdb-multiarch (\S+) -ex '(directory \S+)' "
+                         r"-ex 'target remote :(\d+)'$", line)
         assert match, line
-        self.elf, self.port = match.group(1), int(match.group(2))
+        self.elf, self.directory, self.port = match.group(1), match.group(2), int(match.group(3))
         assert self.proc.stderr.readline().startswith("pyucore: waiting for gdb on 127.0.0.1:")
 
     def gdb(self, *commands):
         """Runs gdb-multiarch in batch mode with commands after connecting; returns its output."""
-        args = [GDB, "-batch", "-nx", self.elf, "-ex", f"target remote :{self.port}"]
+        args = [GDB, "-batch", "-nx", self.elf, "-ex", self.directory, "-ex", f"target remote :{self.port}"]
         for command in commands:
             args += ["-ex", command]
         done = subprocess.run(args, capture_output=True, text=True, timeout=60)
@@ -63,9 +64,11 @@ def console_without_gdb(program, cpu):
 @pytest.mark.parametrize("cpu", CPUS)
 def test_break_at_main_step_a_line_read_a_local_and_a_global_then_detach(cpu):
     run = Run("gdbdemo.c", "--cpu", cpu)
-    out = run.gdb("break main", "continue", "next", "next", "print local", "print counter", "detach")
+    out = run.gdb("break main", "continue", "next", "next", "print local", "print counter", "info source",
+                  "detach")
     status, console, _ = run.finish()
-    assert re.search(r"Breakpoint 1, main \(\) at user/gdbdemo.c:\d+", out), out
+    assert re.search(r"Breakpoint 1, main \(\) at user/gdbdemo.c:\d+\n\d+\t    counter = square", out), out
+    assert f"Located in {PROGRAMS / 'gdbdemo.c'}" in out, out
     assert "$1 = 6" in out and "$2 = 36" in out, out
     assert status == 0
     assert console == console_without_gdb("gdbdemo.c", cpu)
