@@ -134,8 +134,13 @@ def elf_path(source_path) -> Path:
     """The path of an ELF file holding the build of the C file at source_path (what a debugger loads):
     the build cache's file, or a new temporary file when the cache cannot be written."""
     image = build_c(source_path)
-    cached = _cache_path(_cache_key(Path(source_path).resolve()))
+    source = Path(source_path).resolve()
+    cached = _cache_path(_cache_key(source))
     if cached.is_file():
+        # the cached image was built from these very bytes, perhaps in another checkout: newer than
+        # the source, so gdb does not warn that the source changed after the build
+        if cached.stat().st_mtime < source.stat().st_mtime:
+            os.utime(cached)
         return cached
     fd, name = tempfile.mkstemp(prefix=f"pyucore-{Path(source_path).stem}-", suffix=".elf")
     with os.fdopen(fd, "wb") as file:

@@ -239,6 +239,26 @@ def test_a_corrupt_or_unwritable_cache_only_costs_a_rebuild(tmp_path, monkeypatc
     assert elf_of(build_program("softint")).header["e_entry"] == 0x800020
 
 
+def test_elf_path_is_the_cached_image_newer_than_its_source(private_cache, tmp_path):
+    source = write_c(tmp_path, "dbg.c", "int main(void) { return 3; }\n")
+    path = build.elf_path(source)
+    assert path.parent == private_cache / "elf"
+    assert path.read_bytes() == build_c(source)
+    assert path.stat().st_mtime >= source.stat().st_mtime
+
+
+def test_elf_path_without_a_writable_cache_is_a_temporary_file_with_the_image(tmp_path, monkeypatch):
+    image = build_program("softint")
+    blocker = tmp_path / "not-a-dir"
+    blocker.write_text("")
+    monkeypatch.setenv("PYUCORE_CACHE", str(blocker / "cache"))
+    path = build.elf_path(build.PROGRAMS_DIR / "softint.c")
+    try:
+        assert path.read_bytes() == image and path.suffix == ".elf"
+    finally:
+        path.unlink()
+
+
 # --- output files -----------------------------------------------------------------------------------
 
 def test_compile_c_into_a_missing_directory_fails_without_creating_it(tmp_path):

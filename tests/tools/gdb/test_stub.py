@@ -5,18 +5,21 @@ the command it prints) and drives it. gdb-multiarch is installed by .ci/run; onl
 tests skip when it is missing.
 """
 
+import io
 import os
 import re
 import shutil
 import signal
 import subprocess
 import sys
+import threading
 from pathlib import Path
 
 import pytest
 from gdb_client import RawClient
 
 from pyucore.api import boot
+from pyucore.tools.gdb.stub import listen
 from pyucore.user.build import build_c
 
 PROGRAMS = Path(__file__).parent / "programs"
@@ -80,6 +83,28 @@ def test_only_continue_gives_the_console_of_a_run_without_gdb():
     status, console, _ = run.finish()
     assert "exited normally" in out, out
     assert status == 0 and console == console_without_gdb("gdbdemo.c", "python")
+
+
+def continue_to_the_end(port):
+    """Plays gdb: connects, then `continue` until the program exits."""
+    client = RawClient(port)
+    client.ask("?")
+    while not client.ask("c").startswith("W"):
+        pass
+    client.close()
+
+
+@pytest.mark.parametrize("cpu", CPUS)
+def test_under_the_stub_with_only_continue_the_events_and_stats_are_those_without_it(cpu):
+    image = build_c(PROGRAMS / "gdbdemo.c")
+    stub = listen("127.0.0.1:0", log=io.StringIO())
+    client = threading.Thread(target=continue_to_the_end, args=(stub.server.address[1],), daemon=True)
+    client.start()
+    debugged = boot(elf=image, name="gdbdemo", quiet_boot=True, cpu=cpu, debugger=stub)
+    client.join(10)
+    plain = boot(elf=image, name="gdbdemo", quiet_boot=True, cpu=cpu)
+    assert debugged.events == plain.events and debugged.stats == plain.stats
+    assert debugged.console == plain.console
 
 
 @pytest.mark.parametrize("cpu", CPUS)
