@@ -261,6 +261,15 @@ def test_sigint_during_a_run_prints_the_stats_so_far_and_writes_the_trace(tmp_pa
     assert "Ctrl-C" in json.loads(trace.read_text())["otherData"]["interrupted"]
 
 
+@pytest.mark.parametrize("spec", ["nope", "1234x", "localhost:99999", ""])
+def test_a_bad_gdb_address_is_one_clear_line_before_anything_runs(monkeypatch, capsys, spec):
+    fake = FakeKernel()
+    monkeypatch.setattr(cli, "load_boot", lambda: (fake.boot, BootError))
+    status = cli.main(["run", "hello", "--gdb", spec])
+    assert_clean_error(capsys, status, 2, "--gdb needs [HOST:]PORT with a port from 0 to 65535")
+    assert fake.calls == []
+
+
 def test_internal_error_prints_a_short_message_without_traceback(monkeypatch, capsys):
     fake = FakeKernel(raises=RuntimeError("scheduler lost the current process"))
     monkeypatch.setattr(cli, "load_boot", lambda: (fake.boot, BootError))
