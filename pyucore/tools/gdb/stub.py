@@ -11,21 +11,12 @@ a watched variable (checked after every instruction while a watchpoint is set), 
 
 import sys
 
-from pyucore.kern import hw
-from pyucore.kern.mm import pmm, vmm
-from pyucore.kern.mm.mmu import PGSIZE
-from pyucore.kern.process import proc as P
-from pyucore.kern.libs.sbi import Shutdown
 from pyucore.machine.cpu import STOP_BREAKPOINT, STOP_BUDGET
-from pyucore.machine.riscv import CAUSE_STORE_PAGE_FAULT, CAUSE_USER_ECALL, PTE_W
+from pyucore.machine.riscv import CAUSE_STORE_PAGE_FAULT, CAUSE_USER_ECALL, PGSIZE, PTE_W
 
 from .server import SIGINT, SIGTRAP, Disconnected, GdbServer
 
 POLL_STEPS = 512         # while single-stepping for a watchpoint, look for Ctrl-C this often
-
-
-class KilledByGdb(Shutdown):
-    """gdb's `kill`: the machine stops here."""
 
 
 class GdbStub:
@@ -38,25 +29,35 @@ class GdbStub:
         self.first = True
         self.step_tid = None     # the thread gdb asked to single-step, until it has stepped
         self.stepped = False     # that thread's step ended in a syscall: report it when it resumes
+        self.kern = None
+
+    def bind(self, kern):
+        """Needs the kernel package the boot runs (pyucore.kern, or a lab workspace's kern)."""
+        self.kern = kern
+
+    @property
+    def _proc(self):
+        """The kernel's process module (current, proc_list, find_proc)."""
+        return self.kern.process.proc
 
     # -- the kernel's side --------------------------------------------------------------------------
 
     def run(self, budget):
         """cpu.run(budget)'s contract, stopping for gdb in between; returns STOP_BUDGET or a trap cause."""
-        cpu = hw.cpu
+        cpu = self.kern.hw.cpu
         if self.first:
             self.first = False
             self._wait_for_client()
         if not self.server.connected:
             return cpu.run(budget)
         end = cpu.instret + budget
-        if self.stepped and self.step_tid == P.current.pid:
+        if self.stepped and self.step_tid == self._proc.current.pid:
             self._stop(SIGTRAP)
         steps = 0
         while cpu.instret < end:
             if not self.server.connected:
                 return cpu.run(end - cpu.instret)
-            stepping = self.step_tid == P.current.pid
+            stepping = self.step_tid == self._proc.current.pid
             watched = self._watched_values() if self.server.watches else None
             if steps % POLL_STEPS == 0 and self._interrupted():
                 self._stop(SIGINT)
@@ -97,7 +98,7 @@ class GdbStub:
 
     def _stop(self, signal, watch=None):
         """Holds the program stopped (current process) while gdb looks; applies what gdb decided."""
-        tid = P.current.pid
+        tid = self._proc.current.pid
         reply = None
         if signal is not None:
             reply = "T%02x%sthread:%x;" % (signal, "watch:%x;" % watch if watch is not None else "", tid)
@@ -110,16 +111,16 @@ class GdbStub:
         if action == "kill":
             self.server.drop_client()
             print("pyucore: gdb killed the program: the machine stops", file=self.log)
-            raise KilledByGdb()
+            raise self.kern.libs.sbi.Shutdown()
         if action == "detach":
             self.server.drop_client()
         self.step_tid = step_tid if action == "step" else None
-        hw.cpu.set_breakpoints(self.server.breakpoints)
+        self.kern.hw.cpu.set_breakpoints(self.server.breakpoints)
 
     def _lost_client(self):
         """gdb went away without detaching: forget it and let the program run on."""
         self.server.drop_client()
-        hw.cpu.set_breakpoints(())
+        self.kern.hw.cpu.set_breakpoints(())
         self.step_tid = None
         print("pyucore: gdb disconnected; the run goes on without it", file=self.log)
 
@@ -127,12 +128,12 @@ class GdbStub:
 
     def _watched_values(self):
         """{address: bytes} of the watched variables in the current process (b"" where unmapped)."""
-        return {addr: self.read_memory(P.current.pid, addr, n) for addr, n in self.server.watches.items()}
+        return {addr: self.read_memory(self._proc.current.pid, addr, n) for addr, n in self.server.watches.items()}
 
     def _changed_watch(self, before):
         """The first watched address whose bytes differ from before, or None."""
         for addr, old in before.items():
-            if self.read_memory(P.current.pid, addr, len(old) or self.server.watches.get(addr, 0)) != old:
+            if self.read_memory(self._proc.current.pid, addr, len(old) or self.server.watches.get(addr, 0)) != old:
                 return addr
         return None
 
@@ -140,34 +141,34 @@ class GdbStub:
 
     def threads(self):
         """The pids of every live user process (a process with memory that has not exited)."""
-        return sorted(p.pid for p in P.proc_list if p.mm is not None and p.state != P.PROC_ZOMBIE)
+        return sorted(p.pid for p in self._proc.proc_list if p.mm is not None and p.state != self._proc.PROC_ZOMBIE)
 
     def thread_info(self, tid):
         """`pid N (name)` of thread tid."""
-        proc = P.find_proc(tid)
+        proc = self._proc.find_proc(tid)
         return "pid %d (%s)" % (tid, proc.name) if proc is not None else "pid %d (gone)" % tid
 
     def read_registers(self, tid):
         """x0..x31 and pc of thread tid: the CPU's for the running process, else its trapframe's."""
-        proc = P.find_proc(tid)
+        proc = self._proc.find_proc(tid)
         if proc is None or proc.mm is None:
             return None
-        if proc is P.current:
-            return list(hw.cpu.regs) + [hw.cpu.pc]
+        if proc is self._proc.current:
+            return list(self.kern.hw.cpu.regs) + [self.kern.hw.cpu.pc]
         return [proc.tf.reg(i) for i in range(32)] + [proc.tf.epc]
 
     def write_register(self, tid, n, value):
         """Sets register n (0..31, 32 = pc) of thread tid; False if there is no such register."""
-        proc = P.find_proc(tid)
+        proc = self._proc.find_proc(tid)
         if proc is None or proc.mm is None or not 0 <= n <= 32:
             return False
         if n == 0:
             return True
-        if proc is P.current:
+        if proc is self._proc.current:
             if n == 32:
-                hw.cpu.pc = value
+                self.kern.hw.cpu.pc = value
             else:
-                hw.cpu.regs[n] = value
+                self.kern.hw.cpu.regs[n] = value
         elif n == 32:
             proc.tf.epc = value
         else:
@@ -183,7 +184,7 @@ class GdbStub:
             if pa is None:
                 break
             n = min(length - len(out), PGSIZE - (pa & (PGSIZE - 1)))
-            out += hw.ram.read(pa, n)
+            out += self.kern.hw.ram.read(pa, n)
         return bytes(out)
 
     def write_memory(self, tid, addr, data):
@@ -198,23 +199,22 @@ class GdbStub:
             pieces.append((pa, data[done:done + n]))
             done += n
         for pa, chunk in pieces:
-            hw.ram.write(pa, chunk)
+            self.kern.hw.ram.write(pa, chunk)
         return True
 
-    @staticmethod
-    def _user_pa(tid, va, write):
+    def _user_pa(self, tid, va, write):
         """The physical address of user address va in thread tid's page table, or None. For a write, a
         page shared copy-on-write is first made private (for the running process), as its store would."""
-        proc = P.find_proc(tid)
+        proc = self._proc.find_proc(tid)
         if proc is None or proc.mm is None:
             return None
         if not write:
-            return pmm.user_pa(proc.mm.pgdir, va)
-        if pmm.user_pa(proc.mm.pgdir, va) is not None and pmm.user_pa(proc.mm.pgdir, va, PTE_W) is None:
-            vma = vmm.find_vma(proc.mm, va)
-            if vma is not None and vma.vm_flags & vmm.VM_WRITE and proc is P.current:
-                vmm.do_pgfault(proc.mm, CAUSE_STORE_PAGE_FAULT, va)
-        return pmm.user_pa(proc.mm.pgdir, va, PTE_W)
+            return self.kern.mm.pmm.user_pa(proc.mm.pgdir, va)
+        if self.kern.mm.pmm.user_pa(proc.mm.pgdir, va) is not None and self.kern.mm.pmm.user_pa(proc.mm.pgdir, va, PTE_W) is None:
+            vma = self.kern.mm.vmm.find_vma(proc.mm, va)
+            if vma is not None and vma.vm_flags & self.kern.mm.vmm.VM_WRITE and proc is self._proc.current:
+                self.kern.mm.vmm.do_pgfault(proc.mm, CAUSE_STORE_PAGE_FAULT, va)
+        return self.kern.mm.pmm.user_pa(proc.mm.pgdir, va, PTE_W)
 
 
 def listen(spec, log=sys.stderr):
