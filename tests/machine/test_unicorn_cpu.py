@@ -10,6 +10,7 @@ import test_cpu
 import test_cpu_differential as diff
 from bare_loader import BareProcess
 from pyucore.machine import STOP_BUDGET, Machine
+from pyucore.machine.cpu import STOP_BREAKPOINT
 from pyucore.machine.riscv import PTE_A, PTE_D, PTE_R, PTE_U, PTE_X
 from pyucore.machine.unicorn_cpu import (TESTED_VERSIONS, UnicornMachine, UnicornUnavailable, check_version,
                                          counter_offset)
@@ -277,3 +278,19 @@ def test_rdtime_reads_the_retired_instruction_count_as_on_the_python_cpu(budget)
 def test_c_illegal_at_a_page_start_after_an_unmapped_page_is_an_illegal_instruction_as_on_the_python_cpu():
     env = test_cpu.Env(bytes(4) + asm.words(asm.ECALL))
     assert (env.run(), env.cpu.pc, env.cpu.tval, env.cpu.instret) == (2, CODE_VA, 0, 0)
+
+
+def test_breakpoints_stop_before_their_instruction_with_exact_counts_on_both_backends():
+    # +0 addi a0, a0, 1; +4 addi a1, a1, 1; +8 j +4 (a loop the python CPU compiles into one block)
+    code = asm.words(asm.imm("addi", A0, A0, 1), asm.imm("addi", A1, A1, 1), asm.jal(0, -4))
+    steps = [({CODE_VA + 4}, 100), ((), 1), ({CODE_VA + 4}, 100), ((), 10), ({CODE_VA + 8}, 100)]
+    seen = []
+    for env in two_envs(code):
+        cpu, trace = env.cpu, []
+        for breakpoints, budget in steps:
+            cpu.set_breakpoints(breakpoints)
+            trace.append((cpu.run(budget), cpu.pc - CODE_VA, cpu.instret, cpu.regs[A1]))
+        seen.append(trace)
+    assert seen[0] == seen[1] == [(STOP_BREAKPOINT, 4, 1, 0), (STOP_BUDGET, 8, 2, 1),
+                                  (STOP_BREAKPOINT, 4, 3, 1), (STOP_BUDGET, 4, 13, 6),
+                                  (STOP_BREAKPOINT, 8, 14, 7)]
