@@ -169,12 +169,14 @@ def _make_machine(cpu, ram_mib):
 
 def boot(program=None, elf=None, name=None, cow=None, tick_insns=10000, tick_num=None, max_insns=None,
          quiet_boot=False, cpu="python", ram_mib=128, console=None, trace=None, verbose=False,
-         pgdir_at_exit=False, on_event=None, kernel=None, sched=None, debugger=None):
+         pgdir_at_exit=False, on_event=None, kernel=None, sched=None, debugger=None, html=None):
     """Boots pyucore running one program to the end: program is the name of a built-in program (see
     pyucore.user.build.program_names(); with neither program nor elf, `exit`, as ucore does without
     TEST), or elf is an ELF's bytes, run under name. A C file of your own goes through
     pyucore.user.build.build_c(path), whose result you pass as elf=.
-    trace: a path for the Chrome trace of the run; verbose: show events on stderr as they happen (True,
+    trace: a path for the Chrome trace of the run; html: a path for the explorer page of the run (both
+    record the memory and console detail the page needs; a run with neither pays nothing for it);
+    verbose: show events on stderr as they happen (True,
     or categories such as "procs,sched"); pgdir_at_exit: print each process's page table as it exits;
     on_event: a function called with each kernel event as it happens; debugger: None, or what runs
     user code in place of the CPU (pyucore.tools.gdb.stub.GdbStub: bind(kernel package),
@@ -194,8 +196,8 @@ def boot(program=None, elf=None, name=None, cow=None, tick_insns=10000, tick_num
     Returns a BootResult; exit_status 0 = clean halt, 1 = kernel panic, 3 = instruction limit,
     4 = deadlock. Ctrl-C raises BootInterrupted (a KeyboardInterrupt) carrying the result so far.
     Raises BuildError for an unknown program, BootError for bad arguments, a program
-    too big for the RAM or a kernel directory that is not a workspace, OSError when the trace cannot
-    be written."""
+    too big for the RAM or a kernel directory that is not a workspace, OSError when the trace or the
+    page cannot be written."""
     _check_request(program, elf, tick_insns, tick_num, max_insns, cpu, ram_mib, console, sched)
     kern, settings = _load_kernel(kernel)
     cow = settings["cow"] if cow is None else cow
@@ -213,7 +215,7 @@ def boot(program=None, elf=None, name=None, cow=None, tick_insns=10000, tick_num
         kern.init.init.kern_init(machine, name, image, tick_insns=tick_insns, tick_num=tick_num,
                                  max_insns=max_insns, cow=cow, console=console, quiet_boot=quiet_boot,
                                  on_event=listener, pgdir_at_exit=pgdir_at_exit, sched=sched,
-                                 debugger=debugger)
+                                 debugger=debugger, record_detail=trace is not None or html is not None)
     except kern.libs.sbi.Shutdown:
         pass
     except kern.debug.panic.KernelPanic as e:
@@ -234,9 +236,7 @@ def boot(program=None, elf=None, name=None, cow=None, tick_insns=10000, tick_num
         if debugger is not None:
             debugger.finish(status)
     stats = _collect_stats(kern, events)
-    if trace is not None:
-        from pyucore.tools.trace import write_trace
-        write_trace(events, trace, stats["instructions"], interrupted=status == EXIT_INTERRUPTED)
+    _write_views(events, stats, trace, html, status == EXIT_INTERRUPTED)
     result = BootResult(text, events, stats, status, reason)
     if status == EXIT_INTERRUPTED:
         raise BootInterrupted(result)
@@ -250,3 +250,19 @@ def _student_error(exc, kernel, kern):
     error = student_error(exc, kernel)
     error.console = kern.driver.console.cons_text()
     return error
+
+
+def _write_views(events, stats, trace, html, interrupted):
+    """Writes the Chrome trace (to the path trace) and the explorer page (to the path html) of a run
+    (interrupted: cut by Ctrl-C), each when asked for; raises OSError when one cannot be written."""
+    if trace is None and html is None:
+        return
+    from pyucore.tools.explorer import write_page
+    from pyucore.tools.stats import format_report
+    from pyucore.tools.trace import build_trace, write_trace
+    end = stats["instructions"]
+    chrome = build_trace(events, end, format_report(events, stats, end), interrupted)
+    if trace is not None:
+        write_trace(chrome, trace)
+    if html is not None:
+        write_page(chrome, html)

@@ -105,7 +105,10 @@ def build_parser() -> argparse.ArgumentParser:
                      help=f"RAM size in MiB, {low} to {high} (default 128)")
     run.add_argument("--stats", action="store_true", help="print the run's counters to stderr at the end")
     run.add_argument("--trace", type=_trace_file, metavar="FILE.json",
-                     help="write a Chrome/Perfetto trace of the run")
+                     help="write a Chrome/Perfetto trace of the run (`pyucore view` makes it a page)")
+    run.add_argument("--html", type=_page_file, metavar="FILE.html",
+                     help="write the run's explorer: one HTML page (timeline, process tree, memory, "
+                          "console, stats) that opens offline in a browser")
     run.add_argument("--verbose", action="store_true", help="show every kernel event on stderr as it happens")
     run.add_argument("--show", metavar="CATEGORIES",
                      help="show some kernel events as they happen: a comma list of procs, sched, syscalls, "
@@ -117,6 +120,14 @@ def build_parser() -> argparse.ArgumentParser:
                      help="serve gdb's remote protocol on HOST:PORT (default host 127.0.0.1; port 0 picks "
                           "a free one) and wait for gdb before the first user instruction")
     run.set_defaults(handler=cmd_run)
+
+    view = commands.add_parser("view", help="turn a saved trace into the explorer page",
+                               description="Write the explorer page (as `run --html` does) of a trace "
+                                           "saved by `run --trace`.")
+    view.add_argument("trace", metavar="TRACE.json", help="a trace written by `pyucore run --trace`")
+    view.add_argument("-o", dest="output", required=True, type=_page_file, metavar="FILE.html",
+                      help="the HTML file to write")
+    view.set_defaults(handler=cmd_view)
 
     listing = commands.add_parser("list", help="list the built-in programs")
     listing.set_defaults(handler=cmd_list)
@@ -249,6 +260,11 @@ def _trace_file(text: str) -> str:
     return _writable_file(text, "the trace")
 
 
+def _page_file(text: str) -> str:
+    """argparse type: a path the explorer page can be written to (checked before the run)."""
+    return _writable_file(text, "the page")
+
+
 def _report_file(text: str) -> str:
     """argparse type: a path a grade report can be written to (checked before the tests run)."""
     return _writable_file(text, "the report")
@@ -286,15 +302,17 @@ def cmd_run(args) -> int:
         _report_interrupted(args, getattr(exc, "result", None))
         raise
     except OSError as exc:
-        if args.trace is None or exc.filename != args.trace:
+        what = {args.trace: "the trace", args.html: "the page"}.get(exc.filename)
+        if exc.filename is None or what is None:
             raise
-        raise UsageError(f"{args.trace}: cannot write the trace: {exc.strerror or exc}") from None
+        raise UsageError(f"{exc.filename}: cannot write {what}: {exc.strerror or exc}") from None
     except boot_error as exc:
         raise UsageError(str(exc)) from None
     sys.stdout.flush()
     if args.stats:
-        print_process_table(result.events, result.stats.get("instructions"))
-        print_stats(result.stats)
+        from pyucore.tools.stats import format_report
+        print(format_report(result.events, result.stats, result.stats.get("instructions")), end="",
+              file=sys.stderr)
     if result.exit_status != 0:
         reason = result.halt_reason or "the kernel stopped abnormally"
         print(f"pyucore: {reason} (exit status {result.exit_status})", file=sys.stderr)
@@ -339,8 +357,9 @@ def _report_interrupted(args, result) -> None:
     if result is None:
         return
     if args.stats:
-        print_process_table(result.events, result.stats.get("instructions"))
-        print_stats(result.stats, "stats (interrupted by Ctrl-C: the run so far):")
+        from pyucore.tools.stats import format_report
+        print(format_report(result.events, result.stats, result.stats.get("instructions"),
+                            "stats (interrupted by Ctrl-C: the run so far):"), end="", file=sys.stderr)
     if args.trace:
         print(f"\npyucore: the trace of the run so far (interrupted) is in {args.trace}", file=sys.stderr)
 
@@ -437,6 +456,7 @@ def boot_options(args) -> dict:
         "cpu": args.cpu,
         "ram_mib": args.ram_mib,
         "trace": args.trace,
+        "html": args.html,
         "verbose": True if args.verbose else _show_categories(args.show),
         "pgdir_at_exit": True if args.pgdir_at_exit else None,
         "sched": args.sched,
@@ -474,27 +494,24 @@ class LiveConsole:
         self._stream.flush()
 
 
-def print_process_table(events: list, end=None) -> None:
-    """Prints the per-process table of a run that ended at virtual time end (pyucore.tools.stats) to
-    stderr, if any process ran."""
-    from pyucore.tools.stats import format_table
-    table = format_table(events, end)
-    if table:
-        print("processes:", file=sys.stderr)
-        print(table, end="", file=sys.stderr)
-
-
-def print_stats(stats: dict, title: str = "stats:") -> None:
-    """Prints the run's counters to stderr under title, one `name: value` a line, aligned."""
-    width = max((len(str(key)) for key in stats), default=0)
-    print(title, file=sys.stderr)
-    for key, value in stats.items():
-        print(f"  {str(key) + ':':<{width + 1}} {value}", file=sys.stderr)
-
-
 def _process_status(status: int) -> int:
     """Maps the kernel's exit status to a process exit status that is non-zero exactly when it is."""
     return status if 0 <= status <= 255 else 1
+
+
+def cmd_view(args) -> int:
+    """Writes the explorer page of a saved trace; returns 0, or raises UsageError when the trace cannot
+    be read or is not pyucore's, or the page cannot be written."""
+    from pyucore.tools import explorer
+    _require_file(Path(args.trace))
+    try:
+        trace = explorer.read_trace(args.trace)
+        explorer.write_page(trace, args.output)
+    except explorer.TraceError as exc:
+        raise UsageError(f"{args.trace}: {exc}") from None
+    except OSError as exc:
+        raise UsageError(f"{exc.filename or args.output}: {exc.strerror or exc}") from None
+    return 0
 
 
 def cmd_list(args) -> int:

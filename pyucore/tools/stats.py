@@ -124,3 +124,16 @@ def format_table(events, end=None):
         cells = [line[i].ljust(widths[i]) if i == 1 else line[i].rjust(widths[i]) for i in range(len(line))]
         text.append("  ".join(cells).rstrip())
     return "\n".join(text) + "\n"
+
+
+def format_counters(counters):
+    """Needs the run's counters (BootResult.stats); returns them one `name: value` a line, aligned."""
+    width = max((len(str(key)) for key in counters), default=0)
+    return "".join(f"  {str(key) + ':':<{width + 1}} {value}\n" for key, value in counters.items())
+
+
+def format_report(events, counters, end=None, title="stats:"):
+    """The `--stats` text of a run: `processes:` and the table (if any process was forked), then
+    title and the counters."""
+    table = format_table(events, end)
+    return ("processes:\n" + table if table else "") + title + "\n" + format_counters(counters)

@@ -10,10 +10,14 @@ The trace (open it in https://ui.perfetto.dev or chrome://tracing) has one track
 `pid N (name)`, whose slices are the process's states: running (it is `current`), runnable, sleeping,
 zombie (until its parent reaps it). Instant events on the track mark fork, exec, exit, reap, kill,
 page faults, copy-on-write breaks and system calls, with their fields as arguments; under a lab6
-scheduler also each pick (priority, stride, ticks left of the turn) and each priority change.
+scheduler also each pick (priority, stride, ticks left of the turn) and each priority change. A run
+recorded with detail adds `memory` instants (the process's VMAs and pages after each change) and
+`console` instants (each line as printed), which `pyucore view` turns into the explorer page.
+otherData carries the run's end time and its `--stats` text.
 """
 
 import json
+import re
 
 TRACE_PROCESS_ID = 1       # every track is a thread of one trace process: the machine's single CPU
 CAUSE_NAMES = {5: "load access", 7: "store access", 12: "fetch", 13: "load", 15: "store"}
@@ -29,7 +33,9 @@ INSTANT_KINDS = {
     "fork": ("child",), "exec": ("name",), "exit": ("code",), "reap": ("child", "code"),
     "kill": ("target", "reason"), "pgfault": ("addr", "cause"), "cow": ("addr", "copied"),
     "syscall": ("num", "name"), "pick": ("priority", "stride", "time_slice"), "priority": ("priority",),
+    "mm": ("why", "vmas", "pages"), "console": ("text",),
 }
+TRACK_NAME = re.compile(r"pid (\d+)(?: \((.*)\))?")
 
 
 def process_names(events):
@@ -46,6 +52,12 @@ def track_name(pid, names):
     """The label of pid's track: `pid N (name)`, or `pid N` for a nameless process."""
     name = names.get(pid, "")
     return "pid %d (%s)" % (pid, name) if name else "pid %d" % pid
+
+
+def parse_track_name(text):
+    """The inverse of track_name: (pid, name) of a `pid N (name)` label, or None for another label."""
+    match = TRACK_NAME.fullmatch(text)
+    return None if match is None else (int(match.group(1)), match.group(2) or "")
 
 
 def state_changes(events):
@@ -75,10 +87,15 @@ def state_changes(events):
     return changes
 
 
+def end_time(events, end=None):
+    """The end of a run's time axis: end, or the last event's time if that is later (0 for none)."""
+    return max([e["t"] for e in events] + ([end] if end is not None else []), default=0)
+
+
 def state_slices(events, end=None):
     """Returns [(pid, status, start, end)]: each process's states as non-overlapping intervals of
     virtual time, the last ones ending at end (default: the last event's time). Empty ones are dropped."""
-    end_of_trace = max([e["t"] for e in events] + ([end] if end is not None else []), default=0)
+    end_of_trace = end_time(events, end)
     open_slices, slices = {}, []
     for t, pid, status in state_changes(events):
         if pid in open_slices:
@@ -99,9 +116,10 @@ def _argument(key, value):
     return hex(value) if key == "addr" else value
 
 
-def build_trace(events, end=None, interrupted=False):
-    """Needs an event list and the run's final virtual time end (default: the last event's); returns
-    the Chrome trace-event object (a dict with traceEvents); interrupted marks a run cut by Ctrl-C."""
+def build_trace(events, end=None, report="", interrupted=False):
+    """Needs an event list, the run's final virtual time end (default: the last event's) and the run's
+    `--stats` text (report); returns the Chrome trace-event object (a dict with traceEvents);
+    interrupted marks a run cut by Ctrl-C."""
     names = process_names(events)
     out = [{"ph": "M", "pid": TRACE_PROCESS_ID, "tid": 0, "ts": 0, "name": "process_name",
             "args": {"name": "pyucore (1 CPU; 1 us = 1 user instruction)"}}]
@@ -120,7 +138,8 @@ def build_trace(events, end=None, interrupted=False):
         out.append({"ph": "i", "s": "t", "pid": TRACE_PROCESS_ID, "tid": e["pid"], "ts": e["t"],
                     "name": _instant_name(e), "cat": e["kind"],
                     "args": {k: _argument(k, e[k]) for k in fields if k in e}})
-    other = {"time": "1 us = 1 retired user instruction"}
+    other = {"time": "1 us = 1 retired user instruction", "pyucore_end": end_time(events, end),
+             "pyucore_stats": report}
     if interrupted:
         other["interrupted"] = "the run was stopped by Ctrl-C: this is the part that ran"
     return {"traceEvents": out, "displayTimeUnit": "ms", "otherData": other}
@@ -147,14 +166,15 @@ def _instant_name(e):
         return "cow copy" if e.get("copied") else "cow reuse"
     if kind == "priority":
         return "priority %d" % e["priority"]
+    if kind == "mm":
+        return "memory after %s" % e["why"]
     return kind
 
 
-def write_trace(events, path, end=None, interrupted=False):
-    """Writes the Chrome trace of events (run ending at virtual time end, interrupted by Ctrl-C or not)
-    to path; raises OSError when the file cannot be written."""
+def write_trace(trace, path):
+    """Writes a Chrome trace object (build_trace) to path; raises OSError when it cannot be written."""
     with open(path, "w", encoding="utf-8") as f:
-        json.dump(build_trace(events, end, interrupted), f, separators=(",", ":"))
+        json.dump(trace, f, separators=(",", ":"))
 
 
 def describe(e):
@@ -180,6 +200,13 @@ def describe(e):
         text = "pid %d syscall %s (%d)" % (pid, e["name"], e["num"])
     elif kind == "pgfault":
         text = "pid %d page fault at 0x%x (%s)" % (pid, e["addr"], CAUSE_NAMES.get(e["cause"], e["cause"]))
+    elif kind == "mm":
+        if e["vmas"] is None:
+            text = "pid %d memory after %s: %d pages changed" % (pid, e["why"], len(e["pages"]))
+        else:
+            text = "pid %d memory after %s: %d vmas, %d pages" % (pid, e["why"], len(e["vmas"]), len(e["pages"]))
+    elif kind == "console":
+        text = "pid %d console %r" % (pid, e["text"])
     elif kind == "cow":
         text = "pid %d %s at 0x%x" % (pid, "cow copy" if e.get("copied") else "cow reuse (last reference)",
                                        e["addr"])

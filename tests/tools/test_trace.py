@@ -97,6 +97,11 @@ def test_describe_gives_one_readable_line_per_event():
     assert describe({"t": 11, "kind": "pick", "pid": 5, "priority": 3, "stride": 715827882, "time_slice": 5}) \
         == "[t=11] pick pid 5 (priority 3, stride 715827882, 5 ticks left)"
     assert describe({"t": 12, "kind": "priority", "pid": 5, "priority": 3}) == "[t=12] pid 5 priority 3"
+    assert describe({"t": 3, "kind": "mm", "pid": 2, "why": "fault", "vmas": None, "pages": [[2050, 23, 9]]}) \
+        == "[t=3] pid 2 memory after fault: 1 pages changed"
+    assert describe({"t": 3, "kind": "mm", "pid": 2, "why": "exec", "vmas": [[0, 4096, 1]], "pages": []}) \
+        == "[t=3] pid 2 memory after exec: 1 vmas, 0 pages"
+    assert describe({"t": 4, "kind": "console", "pid": 2, "text": "hi"}) == "[t=4] pid 2 console 'hi'"
 
 
 def test_a_lab6_trace_marks_each_pick_and_priority_change_on_the_process_track():

@@ -2,19 +2,24 @@
 
 Each event is a dict with the virtual time `t` (user instructions retired so far), its `kind`, the
 `pid` it concerns and kind-specific fields. Tools (trace, stats, tests) read them instead of the console.
+With `detail` on (a run whose trace or explorer page needs it), the kernel also records `mm` events (a
+process's VMAs and user pages after its memory changed) and `console` events (each line as printed).
 """
 
 from .. import hw
 
 events = []
 listener = None      # called with each event as it is recorded (live views such as --verbose), or None
+detail = False       # also record `mm` and `console` events (off: a plain run pays nothing for them)
 
 
-def events_init(on_event=None):
-    """Starts an empty event list for a new boot; on_event (or None) will see each event as it happens."""
-    global events, listener
+def events_init(on_event=None, record_detail=False):
+    """Starts an empty event list for a new boot; on_event (or None) will see each event as it happens;
+    record_detail turns the `mm` and `console` events on."""
+    global events, listener, detail
     events = []
     listener = on_event
+    detail = record_detail
 
 
 def emit(kind, pid, **fields):

@@ -7,17 +7,22 @@ shows as `\\xNN`), so `héllo` printed by a user program reads as `héllo`, as o
 
 import codecs
 
+from ..debug import events
+from ..process import proc
+
 _out = bytearray()
 _stream = None
 _decoder = None
 _hiding = False
+_line_start = 0      # where in _out the line being printed began (for `console` events)
 
 
 def cons_init(stream=None, hide_boot=False):
     """Starts an empty console; text also goes to stream (a text file) if given. With hide_boot, what
     is printed before cons_boot_done() is dropped (the boot self-check lines)."""
-    global _out, _stream, _decoder, _hiding
+    global _out, _stream, _decoder, _hiding, _line_start
     _out = bytearray()
+    _line_start = 0
     _stream = stream
     _decoder = codecs.getincrementaldecoder("utf-8")("backslashreplace")
     _hiding = hide_boot
@@ -25,15 +30,18 @@ def cons_init(stream=None, hide_boot=False):
 
 def cons_boot_done():
     """Ends the boot part of the console: hidden boot lines are dropped now."""
-    global _out, _hiding
+    global _out, _hiding, _line_start
     if _hiding:
         _out = bytearray()
+        _line_start = 0
         _hiding = False
 
 
 def _emit(data):
     """Appends bytes to the console and passes what they complete of the text on to the stream."""
     _out.extend(data)
+    if events.detail and not _hiding and b"\n" in data:
+        _line_events()
     if _stream is not None and not _hiding:
         text = _decoder.decode(data)
         if text:
@@ -44,6 +52,17 @@ def _emit(data):
                 _stream.write(text.encode("ascii", "backslashreplace").decode("ascii"))
             if "\n" in text:
                 _stream.flush()
+
+
+def _line_events():
+    """Records a `console` event (the printing process's pid, 0 before processes exist; the text) for
+    each line just completed."""
+    global _line_start
+    pid = proc.current.pid if proc.current is not None else 0
+    end = _out.rfind(b"\n") + 1
+    for line in _out[_line_start:end].split(b"\n")[:-1]:
+        events.emit("console", pid, text=line.decode("utf-8", "backslashreplace"))
+    _line_start = end
 
 
 def cons_putc(text):

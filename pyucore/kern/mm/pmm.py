@@ -257,7 +257,7 @@ def pgdir_alloc_page(pgdir, la, perm):
     return page
 
 
-def _present_ptes(pgdir, start, end):
+def present_ptes(pgdir, start, end):
     """(la, ptep, pte) of every non-zero level-0 PTE covering [start, end) (page aligned), reading each
     page table once; absent tables are skipped 2 MiB at a time."""
     ram = hw.ram
@@ -275,7 +275,7 @@ def _present_ptes(pgdir, start, end):
 
 def unmap_range(pgdir, start, end):
     """Removes every mapping in [start, end) (page aligned, user space)."""
-    for la, ptep, _ in _present_ptes(pgdir, start, end):
+    for la, ptep, _ in present_ptes(pgdir, start, end):
         page_remove_pte(pgdir, la, ptep)
 
 

@@ -173,7 +173,7 @@ def swap_out(mm, n, in_tick):
     entries in the PTEs and freeing the pages. Listed pages no longer mapped at their address, or
     shared (ref > 1), leave the list. Returns how many pages went out (fewer when mm has no evictable
     page or the disk is full)."""
-    i = 0
+    i, gone = 0, []
     while i < n:
         victim = sm.swap_out_victim(mm, in_tick)
         if victim is None:
@@ -196,7 +196,10 @@ def swap_out(mm, n, in_tick):
         kassert(page_ref_dec(page) == 0)
         pmm.free_page(page)
         pmm.stats["swap_outs"] += 1
+        gone.append(addr)
         i += 1
+    if gone:
+        vmm.mm_event(mm, "swap-out", gone)
     return i
 
 

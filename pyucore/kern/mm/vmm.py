@@ -7,9 +7,11 @@ demand-paged stack pages and copy-on-write breaks, and reports every fault it ca
 import bisect
 
 from .. import hw
+from ..debug import events
 from ..debug.events import emit
 from ..debug.panic import kassert
 from ..libs.error import E_INVAL, E_NO_MEM
+from ..fs.swapfs import swap_offset
 from ..libs.stdio import cprintf
 from . import pmm, swap
 from .memlayout import KERN_ACCESS, USER_ACCESS
@@ -219,10 +221,53 @@ def _cow_event(la, copied):
     emit("cow", pid, addr=la, copied=copied)
 
 
+def mm_event(mm, why, addrs=None):
+    """With events.detail on, records an `mm` event for the process owning mm (current's, else found in
+    proc_list; none for a self-check's mm). Without addrs, a full snapshot: vmas as [start, end, VM_*
+    flags] and every user page; with addrs (page addresses), a delta: only those pages, vmas None.
+    A page is [va >> 12, PTE bits, ppn] when present, [va >> 12, 0, swap slot] when on the swap disk,
+    [va >> 12, 0, 0] when unmapped."""
+    if not events.detail:
+        return
+    owner = proc.current
+    if owner is None or owner.mm is not mm:
+        owner = next((p for p in proc.proc_list if p.mm is mm), None)
+    if owner is None:
+        return
+    if addrs is None:
+        vmas = [[v.vm_start, v.vm_end, v.vm_flags] for v in mm.mmap_list]
+        ptes = [(la, pte) for v in mm.mmap_list for la, _, pte in pmm.present_ptes(mm.pgdir, v.vm_start, v.vm_end)]
+    else:
+        vmas = None
+        ptes = [(la, _pte_of(mm, la)) for la in addrs]
+    emit("mm", owner.pid, why=why, vmas=vmas, pages=[_page_entry(la, pte) for la, pte in ptes])
+
+
+def _pte_of(mm, la):
+    """The PTE of page la in mm (0 when its table is missing)."""
+    ptep = pmm.get_pte(mm.pgdir, la, False)
+    return 0 if ptep is None else hw.ram.read_u64(ptep)
+
+
+def _page_entry(la, pte):
+    """One page of an `mm` event (see mm_event)."""
+    if pte & PTE_V:
+        return [la >> 12, pte & (PTE_USER | PTE_COW), pte >> 10]
+    return [la >> 12, 0, swap_offset(pte) if pte else 0]
+
+
 def do_pgfault(mm, error_code, addr):
     """Serves a page fault at addr of kind error_code (scause): maps a zeroed page where a VMA allows the
     access, breaks COW, or brings a page back from swap. Returns 0, -E_INVAL (no VMA / not allowed)
     or -E_NO_MEM."""
+    ret = _serve_pgfault(mm, error_code, addr)
+    if ret == 0:
+        mm_event(mm, "fault", [ROUNDDOWN(addr, PGSIZE)])
+    return ret
+
+
+def _serve_pgfault(mm, error_code, addr):
+    """do_pgfault's work, without the `mm` event."""
     global pgfault_num
     pgfault_num += 1
     vma = find_vma(mm, addr)

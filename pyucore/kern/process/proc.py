@@ -353,6 +353,9 @@ def do_fork(clone_flags, stack, tf):
     proc.elf = current.elf
     sched.wakeup_proc(proc)
     emit("fork", current.pid, child=proc.pid)
+    if proc.mm is not None and proc.mm is not current.mm:
+        vmm.mm_event(current.mm, "fork")     # its writable pages just became copy-on-write
+        vmm.mm_event(proc.mm, "fork")
     return proc.pid
 
 
@@ -539,6 +542,7 @@ def do_execve(name, length, binary, size):
     set_proc_name(current, local_name)
     current.elf = image
     emit("exec", current.pid, name=current.name)
+    vmm.mm_event(current.mm, "exec")
     return 0
 
 
