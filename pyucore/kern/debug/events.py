@@ -11,15 +11,17 @@ from .. import hw
 events = []
 listener = None      # called with each event as it is recorded (live views such as --verbose), or None
 detail = False       # also record `mm` and `console` events (off: a plain run pays nothing for them)
+running = 0          # pid of the running process (set by proc_run; `console` events carry it)
 
 
 def events_init(on_event=None, record_detail=False):
     """Starts an empty event list for a new boot; on_event (or None) will see each event as it happens;
     record_detail turns the `mm` and `console` events on."""
-    global events, listener, detail
+    global events, listener, detail, running
     events = []
     listener = on_event
     detail = record_detail
+    running = 0
 
 
 def emit(kind, pid, **fields):

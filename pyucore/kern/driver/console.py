@@ -8,7 +8,6 @@ shows as `\\xNN`), so `héllo` printed by a user program reads as `héllo`, as o
 import codecs
 
 from ..debug import events
-from ..process import proc
 
 _out = bytearray()
 _stream = None
@@ -58,10 +57,9 @@ def _line_events():
     """Records a `console` event (the printing process's pid, 0 before processes exist; the text) for
     each line just completed."""
     global _line_start
-    pid = proc.current.pid if proc.current is not None else 0
     end = _out.rfind(b"\n") + 1
     for line in _out[_line_start:end].split(b"\n")[:-1]:
-        events.emit("console", pid, text=line.decode("utf-8", "backslashreplace"))
+        events.emit("console", events.running, text=line.decode("utf-8", "backslashreplace"))
     _line_start = end
 
 

@@ -10,6 +10,7 @@ import struct
 from greenlet import GreenletExit, getcurrent, greenlet
 
 from .. import hw
+from ..debug import events
 from ..debug.events import emit
 from ..debug.panic import kassert, panic
 from ..libs.error import (
@@ -202,6 +203,7 @@ def proc_run(proc):
     global current
     if proc is current:
         return
+    events.running = proc.pid
     emit("switch", proc.pid, prev=current.pid)
     # LAB4:EXERCISE3 proc_run BEGIN
     # proc_run - make proc the running process
