@@ -91,7 +91,7 @@ def test_load_icode_with_a_wrong_entry_and_stack_is_caught(monkeypatch):
 
 def test_copy_range_that_maps_fresh_pages_without_their_bytes_is_caught(monkeypatch):
     def fresh_pages(to, from_, start, end, share):
-        for la, ptep, _ in pmm._present_ptes(from_, start, end):
+        for la, ptep, _ in pmm.present_ptes(from_, start, end):
             pmm.pgdir_alloc_page(to, la, pmm.hw.ram.read_u64(ptep) & pmm.PTE_USER)
         return 0
     monkeypatch.setattr(pmm, "copy_range", fresh_pages)
