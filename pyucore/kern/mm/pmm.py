@@ -378,7 +378,7 @@ def _next_mapped(pgdir, la, end):
     where that table (or the range) ends: copy_range skips an unmapped stretch with one read of the
     table, not a get_pte per page."""
     table_end = min(end, ROUNDDOWN(la + PTSIZE, PTSIZE))
-    for mapped, _, _ in _present_ptes(pgdir, la, table_end):
+    for mapped, _, _ in present_ptes(pgdir, la, table_end):
         return mapped
     return table_end
 

@@ -236,7 +236,8 @@ def mm_event(mm, why, addrs=None):
         return
     if addrs is None:
         vmas = [[v.vm_start, v.vm_end, v.vm_flags] for v in mm.mmap_list]
-        ptes = [(la, pte) for v in mm.mmap_list for la, _, pte in pmm.present_ptes(mm.pgdir, v.vm_start, v.vm_end)]
+        ptes = [(la, pte) for v in mm.mmap_list
+                for la, _, pte in pmm.present_ptes(mm.pgdir, v.vm_start, v.vm_end)]
     else:
         vmas = None
         ptes = [(la, _pte_of(mm, la)) for la in addrs]
