@@ -261,14 +261,6 @@ def do_pgfault(mm, error_code, addr):
     """Serves a page fault at addr of kind error_code (scause): maps a zeroed page where a VMA allows the
     access, breaks COW, or brings a page back from swap. Returns 0, -E_INVAL (no VMA / not allowed)
     or -E_NO_MEM."""
-    ret = _serve_pgfault(mm, error_code, addr)
-    if ret == 0:
-        mm_event(mm, "fault", [ROUNDDOWN(addr, PGSIZE)])
-    return ret
-
-
-def _serve_pgfault(mm, error_code, addr):
-    """do_pgfault's work, without the `mm` event."""
     global pgfault_num
     pgfault_num += 1
     vma = find_vma(mm, addr)
@@ -357,6 +349,7 @@ def _user_page(mm, va, write):
     if not pte & PTE_V or (write and not pte & PTE_W):
         if do_pgfault(mm, CAUSE_STORE_PAGE_FAULT if write else 13, va) != 0:
             return None
+        mm_event(mm, "fault", [la])
         pte = hw.ram.read_u64(pmm.get_pte(mm.pgdir, la, False))
     return PTE_ADDR(pte) + (va - la)
 

@@ -14,6 +14,7 @@ from ..libs.error import E_KILLED
 from ..libs.stdio import cprintf
 from ..mm import pmm, vmm
 from ..mm.memlayout import KSTACKSIZE
+from ..mm.mmu import PGSIZE, ROUNDDOWN
 from ..process import proc as P
 from ..schedule import sched
 from ..syscall import syscall as sysc
@@ -150,7 +151,10 @@ def pgfault_handler(tf):
         mm = P.current.mm
         P.current.stats["pgfaults"] += 1
     emit("pgfault", P.current.pid if P.current else 0, addr=tf.tval, cause=tf.cause, epc=tf.epc)
-    return vmm.do_pgfault(mm, tf.cause, tf.tval)
+    ret = vmm.do_pgfault(mm, tf.cause, tf.tval)
+    if ret == 0:
+        vmm.mm_event(mm, "fault", [ROUNDDOWN(tf.tval, PGSIZE)])
+    return ret
 
 
 def user_instruction(pgdir, pc):
