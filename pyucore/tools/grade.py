@@ -344,6 +344,8 @@ def _stop_message(name: str, stop: Optional[tuple], outcome: TestOutcome) -> Opt
     after = f"waiting for '{waiting}'" if waiting else "after its last expected line"
     if kind == "insns":
         return f"{name}: timed out after {detail} instructions {after}"
+    if kind == "flood":
+        return f"{name}: stopped after printing more than {detail} characters {after}"
     return f"{name}: timed out after {detail:g} s of wall time {after} (a kernel function that never " \
            "returns, or a very slow run: --timeout raises the limit)"
 

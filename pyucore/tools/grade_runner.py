@@ -19,13 +19,14 @@ from typing import Callable, Optional
 PRELOAD = ("pyucore.tools.grade_runner", "pyucore.api", "pyucore.kern.init.init", "pyucore.machine",
            "pyucore.user.build")
 EXIT_GRACE_SECONDS = 1.0  # how long a child that has sent its result may take to exit
+MAX_CONSOLE_CHARS = 1 << 20  # a console longer than this is a runaway printer: the test stops there
 
 
 @dataclass
 class RunReport:
     """How one isolated run ended: its console (complete or up to where it stopped), and why it
     stopped when that was not a clean end of the kernel: `stop` is None, or ("insns", limit),
-    ("wall", seconds), ("error", message) or ("crash", message)."""
+    ("wall", seconds), ("flood", characters), ("error", message) or ("crash", message)."""
 
     console: str
     stop: Optional[tuple] = None
@@ -119,7 +120,8 @@ def boot_test(console, name: str, kernel: Optional[str], max_insns: int, sched: 
 
 def run_isolated(target: Callable, args: tuple, seconds: float) -> tuple:
     """Runs target(console, *args) in a child process for at most seconds of wall time.
-    Returns (console, ("done", dict) | ("error", message) | ("wall", seconds) | ("crash", message))."""
+    Returns (console, ("done", dict) | ("error", message) | ("wall", seconds) | ("flood", characters) |
+    ("crash", message)); a child printing more than MAX_CONSOLE_CHARS is stopped as a flood."""
     ctx = _context()
     receiver, sender = ctx.Pipe(duplex=False)
     child = ctx.Process(target=child_main, args=(sender, target, args), daemon=True)
@@ -130,7 +132,7 @@ def run_isolated(target: Callable, args: tuple, seconds: float) -> tuple:
     try:
         end = _receive(receiver, chunks, deadline, seconds)
     finally:
-        _end_child(child, deadline if end is not None and end[0] != "wall" else None)
+        _end_child(child, deadline if end is not None and end[0] not in ("wall", "flood") else None)
         receiver.close()
     if end[0] == "crash":
         end = ("crash", _crash_message(child.exitcode))
@@ -148,8 +150,9 @@ def _end_child(child, deadline: Optional[float]) -> None:
 
 
 def _receive(receiver, chunks: list, deadline: float, seconds: float) -> tuple:
-    """Collects console chunks until the child's final message, its death or the deadline; returns
-    the final message, ("crash", None) or ("wall", seconds)."""
+    """Collects console chunks until the child's final message, its death, the deadline or too long
+    a console; returns the final message, ("crash", None), ("wall", seconds) or ("flood", size)."""
+    size = 0
     while True:
         remaining = deadline - time.monotonic()
         if remaining <= 0 or not receiver.poll(remaining):
@@ -160,6 +163,9 @@ def _receive(receiver, chunks: list, deadline: float, seconds: float) -> tuple:
             return ("crash", None)
         if kind == "console":
             chunks.append(payload)
+            size += len(payload)
+            if size > MAX_CONSOLE_CHARS:
+                return ("flood", MAX_CONSOLE_CHARS)
         else:
             return (kind, payload)
 

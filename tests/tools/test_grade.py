@@ -324,6 +324,12 @@ def test_a_test_stopped_by_the_wall_limit_says_what_it_was_waiting_for_and_how_t
     assert "--timeout" in outcome.stopped and outcome.abnormal
 
 
+def test_a_test_stopped_for_printing_too_much_says_so():
+    outcome = grade.grade_run("spin", stopped_spin(("flood", 1048576)), "2025")
+    assert outcome.stopped == "spin: stopped after printing more than 1048576 characters waiting for 'kill returns 0'"
+    assert outcome.abnormal
+
+
 def test_a_test_whose_kernel_raised_shows_the_message_and_its_hint():
     report = grade.grade_runner.RunReport("", ("error", "LAB5 EXERCISE 2: copy_range - copy the bytes\n"
                                                         "  at kern/mm/pmm.py:300"))

@@ -35,6 +35,11 @@ def kills_itself(console):
     os.kill(os.getpid(), signal.SIGKILL)
 
 
+def prints_forever(console):
+    while True:
+        console.write("spam spam spam spam\n")
+
+
 def test_a_child_returns_its_result_after_its_console():
     console, end = run_isolated(prints_then_returns, ("line 1\nline 2",), 30)
     assert console == "line 1\nline 2"
@@ -47,6 +52,12 @@ def test_a_child_looping_forever_is_killed_at_the_wall_limit_and_its_lines_so_fa
     assert end == ("wall", 1.0)
     assert console == "before the loop\n"
     assert time.monotonic() - start < 10
+
+
+def test_a_child_printing_without_end_is_stopped_at_the_console_limit():
+    console, end = run_isolated(prints_forever, (), 60)
+    assert end == ("flood", grade_runner.MAX_CONSOLE_CHARS)
+    assert grade_runner.MAX_CONSOLE_CHARS < len(console) <= grade_runner.MAX_CONSOLE_CHARS + 4096
 
 
 def test_an_exception_in_the_child_ends_its_run_with_the_message_and_where_it_was_raised():
