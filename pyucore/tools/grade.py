@@ -353,8 +353,9 @@ def _stop_message(name: str, stop: Optional[tuple], outcome: TestOutcome) -> Opt
 def format_outcome(outcome: TestOutcome) -> str:
     """Returns the two check lines of a test and the explanation of each failure, grade.sh style,
     then why the run stopped and the hint, if any."""
-    text = (_check_line("check result", not outcome.result_failures) + _explain(outcome.result_failures)
-            + _check_line("check output", not outcome.output_failures) + _explain(outcome.output_failures))
+    shown = 1 if outcome.stopped else MAX_EXPLAINED   # a stopped run: its stop line says why
+    text = (_check_line("check result", not outcome.result_failures) + _explain(outcome.result_failures, shown)
+            + _check_line("check output", not outcome.output_failures) + _explain(outcome.output_failures, shown))
     if outcome.stopped:
         text += _indented("   !! ", outcome.stopped)
     if outcome.hint is not None:
@@ -373,15 +374,17 @@ def _check_line(label: str, ok: bool) -> str:
     return f"  -{label + ':':<41} {'OK' if ok else 'WRONG'}\n"
 
 
-def _explain(failures: tuple) -> str:
-    """Returns the `!! error:` line of each failure followed by its indented details (for the first
-    MAX_EXPLAINED failures; one line counts the others)."""
+def _explain(failures: tuple, shown: int = MAX_EXPLAINED) -> str:
+    """Returns the `!! error:` line of each failure followed by its indented details, for the first
+    shown failures (just the first line, without details, when shown is 1); one line counts the
+    others."""
     text = ""
-    for failure in failures[:MAX_EXPLAINED]:
+    for failure in failures[:shown]:
         text += f"   !! error: {failure.message}\n"
-        text += "".join(f"      {detail}\n" for detail in failure.details)
-    if len(failures) > MAX_EXPLAINED:
-        text += f"   !! ... and {len(failures) - MAX_EXPLAINED} more missing or unexpected lines\n"
+        if shown > 1:
+            text += "".join(f"      {detail}\n" for detail in failure.details)
+    if len(failures) > shown:
+        text += f"   !! ... and {len(failures) - shown} more missing or unexpected lines\n"
     return text
 
 

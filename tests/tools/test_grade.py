@@ -341,6 +341,19 @@ def test_a_test_whose_kernel_raised_shows_the_message_and_its_hint():
     assert outcome.score == 0 and outcome.abnormal
 
 
+def test_a_stopped_test_shows_one_missing_line_per_check_without_details():
+    report = grade.grade_runner.RunReport("(THU.CST) os is loading ...\n", ("error", "LAB2 EXERCISE 1: first fit"))
+    assert grade.format_outcome(grade.grade_run("hello", report, "2025")) == (
+        "  -check result:                             WRONG\n"
+        "   !! error: missing 'kernel_execve: pid = 2, name = \"hello\".'\n"
+        "   !! ... and 3 more missing or unexpected lines\n"
+        "  -check output:                             WRONG\n"
+        "   !! error: missing 'memory management: default_pmm_manager'\n"
+        "   !! ... and 6 more missing or unexpected lines\n"
+        "   !! hello: LAB2 EXERCISE 1: first fit\n"
+        "   hint: LAB2 EXERCISE 1: this blank is not filled in yet: first fit\n")
+
+
 def test_a_passing_test_gets_no_hint_and_no_stop_line():
     outcome = grade.grade_run("hello", grade.grade_runner.RunReport(passing_console("hello")), "2024")
     assert outcome.hint is None and outcome.stopped is None and outcome.messages == ()
