@@ -2,9 +2,11 @@
 
 The hints are data: each rule names an exercise, says why, and holds when all of its conditions hold
 on what the test showed (its console, how it stopped, the error it raised). The first rule that
-holds gives the hint, so the rules go from the most specific evidence to the most general.
+holds gives the hint, so the rules go from the most specific evidence to the most general: the
+error the kernel raised, then the console.
 """
 
+import functools
 import re
 from dataclasses import dataclass
 from typing import Optional
@@ -111,12 +113,16 @@ LOAD_ICODE = "LAB5 EXERCISE 1 (load_icode step 6)"
 COPY_RANGE = "LAB5 EXERCISE 2 (copy_range)"
 EXIT_WAIT = "LAB5 do_exit / do_wait"
 KILL = "LAB5 do_kill"
+SET_LINKS = "LAB5 EXERCISE 0 (do_fork's set_links)"
 
 SLICE_INSNS = 10_000 * 100  # a scheduling slice at boot's default tick_insns x tick_num
 
-RULES = (
-    Rule("{1}", "this blank is not filled in yet: {2}",
-         (Raised(r"((?:LAB\d+|CHALLENGE)[A-Z0-9 ]*?)\s*:\s*([^\n]*)"),)),
+# An unfilled blank's NotImplementedError names its exercise: the surest evidence there is.
+BLANK_RULE = Rule("{1}", "this blank is not filled in yet: {2}",
+                  (Raised(r"((?:LAB\d+|CHALLENGE)[A-Z0-9 ]*?)\s*:\s*([^\n]*)"),))
+
+# What the console shows, from the most specific evidence to the most general.
+CONSOLE_RULES = (
     Rule(LOAD_ICODE, "the program started at address 0: set tf->epc to the ELF's entry (elf->e_entry)",
          (Shows(r"^pid 2 \(.*\) killed: .* at 0x0, epc 0x0$"),)),
     Rule(LOAD_ICODE, "the program's first push faulted near address 0: set the user stack pointer "
@@ -145,8 +151,8 @@ RULES = (
                     "(exit_mmap, put_pgdir, mm_destroy) and do_wait frees the child's kernel stack "
                     "(put_kstack) after unhash_proc / remove_links",
          (Shows(r"init check memory failed: \d+ pages not given back"),)),
-    Rule(DO_FORK, "the parent found no child to wait for: do_fork must link the child with "
-                  "set_links(proc) (and hash_proc) so do_wait finds it",
+    Rule(SET_LINKS, "the parent found no child to wait for: do_fork must link the child with "
+                    "set_links(proc) (and hash_proc) so do_wait finds it",
          (Shows(r"assertion failed: .*wait"),)),
     Rule(FIRST_FIT, "the boot check of the page allocator did not pass",
          (Lacks("check_alloc_page() succeeded!"),)),
@@ -160,8 +166,28 @@ RULES = (
 )
 
 
-def hint_for(evidence: Evidence, rules: tuple = RULES) -> Optional[Hint]:
-    """Returns the hint of the first rule that holds on evidence, or None."""
+@functools.cache
+def blank_rules() -> tuple:
+    """Rules for an exception raised in the student's code (the loader's message begins
+    `kern/FILE:LINE: Exception (in FUNCTION)`) in a function that holds blanks: they name the
+    exercises of those blanks. Made from the blanks' markers."""
+    from pyucore.lab.markers import list_blanks
+    exercises = {}
+    for blank in list_blanks():
+        place = (blank.file, blank.function.rpartition(".")[2])
+        exercises.setdefault(place, {})[blank.exercise] = None
+    return tuple(
+        Rule(" / ".join(names), f"your code raised in {function} (kern/{file}), which holds this "
+                                "exercise's blank",
+             (Raised(rf"(?m)^kern/{re.escape(file)}:\d+: .*\(in {re.escape(function)}\)$"),))
+        for (file, function), names in exercises.items())
+
+
+def hint_for(evidence: Evidence, rules: Optional[tuple] = None) -> Optional[Hint]:
+    """Returns the hint of the first rule that holds on evidence, or None. The rules by default: an
+    unfilled blank's message, an exception in a function with blanks, then what the console shows."""
+    if rules is None:
+        rules = (BLANK_RULE, *blank_rules(), *CONSOLE_RULES)
     for rule in rules:
         if rule.tests and evidence.name not in rule.tests:
             continue

@@ -2,9 +2,11 @@
 
 JSON: {"score", "max", "tests": [{"name", "points", "max", "status", "messages", "hint", "time"}],
 "exercises": [{"name", "exercise", "status", "messages", "time"}]} where a test's status is "passed"
-(full points), "failed" (points lost) or "error" (the run raised, crashed or hung).
+(full points), "failed" (points lost) or "error" (the run raised, crashed or hung), and a check's
+may also be "skipped" (the COW check in a workspace with copy-on-write off).
 JUnit: one <testsuite> per part (the graded tests, the exercise checks) in a <testsuites> root, a
-<testcase> per test with a <failure> or an <error> element when it did not pass, as CI systems read.
+<testcase> per test with a <failure>, <error> or <skipped> element when it did not pass, as CI systems
+read.
 """
 
 import json
@@ -18,17 +20,21 @@ from pyucore.tools.grade import TestOutcome
 @dataclass(frozen=True)
 class CheckOutcome:
     """What one exercise check found: its name, the exercise it checks, its problems (empty when it
-    passed), whether it could not run at all (error), and how long it took."""
+    passed; the reason when skipped), whether it could not run at all (error) or was not run
+    (skipped), and how long it took."""
 
     name: str
     exercise: str
     problems: tuple
     error: bool = False
     seconds: float = 0.0
+    skipped: bool = False
 
     @property
     def status(self) -> str:
-        """passed, failed or error."""
+        """passed, failed, error or skipped."""
+        if self.skipped:
+            return "skipped"
         return "error" if self.error else ("failed" if self.problems else "passed")
 
 
@@ -86,9 +92,12 @@ def _suite(root: ET.Element, name: str) -> ET.Element:
 
 
 def _verdict(case: ET.Element, status: str, messages, hint: Optional[str], summary: str) -> None:
-    """Adds a <failure> or <error> to a testcase that did not pass: its first message as the
-    attribute, all messages, the summary and the hint as the text."""
+    """Adds a <failure>, <error> or <skipped> to a testcase that did not pass: its first message as
+    the attribute, all messages, the summary and the hint as the text."""
     if status == "passed":
+        return
+    if status == "skipped":
+        ET.SubElement(case, "skipped", message=messages[0] if messages else summary)
         return
     element = ET.SubElement(case, "error" if status == "error" else "failure",
                             message=messages[0] if messages else summary, type=status)
@@ -102,6 +111,7 @@ def _count(node: ET.Element) -> None:
     node.set("tests", str(len(cases)))
     node.set("failures", str(sum(case.find("failure") is not None for case in cases)))
     node.set("errors", str(sum(case.find("error") is not None for case in cases)))
+    node.set("skipped", str(sum(case.find("skipped") is not None for case in cases)))
     node.set("time", f"{sum(float(case.get('time')) for case in cases):.3f}")
 
 

@@ -1,7 +1,8 @@
 """Hints: from what a failed test showed to the exercise that most likely caused it."""
 
 from pyucore.tools.grade_hints import (
-    COPY_RANGE, DO_FORK, EXIT_WAIT, FIFO, FIRST_FIT, KILL, LOAD_ICODE, RULES, SLICE_INSNS, TIMER, Evidence,
+    BLANK_RULE, CONSOLE_RULES, COPY_RANGE, DO_FORK, EXIT_WAIT, FIFO, FIRST_FIT, KILL, LOAD_ICODE, SET_LINKS,
+    SLICE_INSNS, TIMER, Evidence,
     Lacks, Rule, Shows, hint_for,
 )
 
@@ -102,4 +103,16 @@ def test_the_first_rule_that_holds_wins_and_uses_its_regex_groups():
 
 
 def test_every_rule_has_an_exercise_a_reason_and_conditions():
-    assert all(rule.exercise and rule.why and rule.conditions for rule in RULES)
+    assert all(rule.exercise and rule.why and rule.conditions for rule in (BLANK_RULE, *CONSOLE_RULES))
+
+
+def test_a_parent_that_finds_no_child_to_wait_for_points_at_set_links():
+    console = "I am the child.\nuser panic at user/exit.c:24:\n    assertion failed: waitpid(pid, &code) == 0\n"
+    assert hint("exit", console).exercise == SET_LINKS
+
+
+def test_an_exception_in_a_function_holding_blanks_names_their_exercises():
+    found = hint("exit", "", ("error", "kern/mm/pmm.py:301: TypeError: bad operand (in copy_range)\n"
+                                       "Traceback of your kernel (most recent call last):"))
+    assert set(found.exercise.split(" / ")) == {"LAB5 EXERCISE 2", "LAB5 CHALLENGE"}
+    assert "copy_range (kern/mm/pmm.py)" in found.why

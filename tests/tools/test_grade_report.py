@@ -75,3 +75,13 @@ def test_junit_without_exercise_checks_has_one_suite():
 
 def test_a_check_that_could_not_run_is_an_error():
     assert CheckOutcome("fifo", "LAB3 EXERCISE 2", ("setup failed",), error=True).status == "error"
+
+
+def test_a_skipped_check_is_a_junit_skipped_case_and_skipped_in_json():
+    skipped = CheckOutcome("COW isolation", "LAB5 CHALLENGE", ("copy-on-write is off in this workspace",),
+                           skipped=True)
+    root = grade_report.to_junit([], [skipped])
+    case = root.find("testsuite/testcase")
+    assert case.find("skipped").get("message") == "copy-on-write is off in this workspace"
+    assert (root.get("skipped"), root.get("failures"), root.get("errors")) == ("1", "0", "0")
+    assert grade_report.to_json([], [skipped])["exercises"][0]["status"] == "skipped"
