@@ -5,13 +5,12 @@ monkeypatched kernel function stands for a student's wrong one.
 """
 
 import io
-from collections import OrderedDict
 
 import pytest
 
+from pyucore.kern.driver import clock
 from pyucore.kern.mm import default_pmm, pmm, swap, swap_fifo, vmm
 from pyucore.kern.process import proc as P
-from pyucore.kern.driver import clock
 from pyucore.kern.trap import trap as T
 from pyucore.tools import exercises
 from pyucore.tools.exercises import CHECKS, run_check_in_child
