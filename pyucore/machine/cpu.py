@@ -10,12 +10,15 @@ physical page (fork's copied text, a program run again) is not compiled twice.
 
 Translations are dropped when their physical page is written (RAM helpers, or a guest store: stores to
 code pages never hit the inline path because the MMU keeps such pages out of the store TLB), when the
-page is freed (`invalidate_page`), and the pc -> block map is dropped on every TLB flush.
+page is freed (`invalidate_page`). The pc -> block map is kept per address space like the MMU's TLB (a
+switch to another process and back finds it again); a flush of one page drops that page's entries in
+every space, a full flush all of them. At most MAX_TRANSLATIONS compiled functions are kept: past that
+the oldest go, so a program generating code without end runs in bounded memory.
 """
 
 from . import alu
 from .decode import decode, sext
-from .mmu import MASK64, MachineTrap
+from .mmu import MASK64, PPN_MASK, MachineTrap
 from .riscv import (ACCESS_FETCH, ACCESS_LOAD, ACCESS_STORE, CAUSE_MISALIGNED_FETCH, CAUSE_MISALIGNED_LOAD,
                     CAUSE_MISALIGNED_STORE, PGSHIFT, PGSIZE, store_amo_cause)
 from .translate import CSR_READ_EXIT, DEFAULT_NAMES, TERMINATORS, BlockSource, RegionSource, successors
@@ -23,6 +26,7 @@ from .translate import CSR_READ_EXIT, DEFAULT_NAMES, TERMINATORS, BlockSource, R
 STOP_BUDGET = -1
 STOP_BREAKPOINT = -2     # run() stopped before the instruction at a breakpoint (set_breakpoints)
 _BREAK_EXIT = 17         # pseudo-cause of the entry that stands for a breakpoint in the dispatcher
+MAX_TRANSLATIONS = 4096
 MAX_BLOCK = 64
 MAX_REGION = 8      # blocks in one region function
 
@@ -56,6 +60,8 @@ class CPU:
         self.reservation = None
         self._vcache = {}
         self._single_vcache = {}
+        # satp -> (vcache, single vcache) of each address space not running
+        self._spaces = {}
         self._blocks = {}
         self._single_blocks = {}
         self._by_content = {}
@@ -65,6 +71,7 @@ class CPU:
         self._namespace = self._make_namespace()
         ram.code_listener = self._code_written
         mmu.flush_listeners.append(self._flushed)
+        mmu.switch_listeners.append(self._switched)
 
     def _make_namespace(self):
         """Returns the globals the generated block functions are defined in."""
@@ -132,6 +139,7 @@ class CPU:
             self.breakpoints = addresses
             self._break_pages = frozenset(a >> PGSHIFT for a in addresses)
             self._vcache.clear()
+            self._spaces.clear()  # the address spaces not running see the new breakpoints too
 
     def _read_counter(self, regs, retired_in_run):
         """Executes a cycle/time/instret read: all three are the instructions retired so far."""
@@ -140,10 +148,14 @@ class CPU:
             regs[rd] = (self.instret + retired_in_run) & MASK64
 
     def invalidate_page(self, pa):
-        """Drops every translation made from the physical page holding pa (pmm calls it on free)."""
+        """Drops every translation made from the physical page holding pa, and the address space whose
+        root table it was (pmm calls it on free)."""
         page = pa >> PGSHIFT
         if page in self.ram.code_pages:
             self._code_written(page)
+        if self.mmu.forget_space(pa):
+            self._spaces = {satp: kept for satp, kept in self._spaces.items()
+                            if satp & PPN_MASK != page or not satp >> 60}
 
     def _code_written(self, page):
         """The physical page changed under its translations: forget them and every pc -> block entry."""
@@ -152,11 +164,36 @@ class CPU:
             self._single_blocks.pop(key, None)
         self._vcache.clear()
         self._single_vcache.clear()
+        self._spaces.clear()
+
+    def _drop_translations(self):
+        """Forgets every translation and pc -> block entry (the cache reached MAX_TRANSLATIONS blocks at
+        distinct addresses); what runs again is translated again."""
+        for cache in (self._blocks, self._single_blocks, self._by_content, self._vcache, self._single_vcache,
+                      self._spaces, self.ram.code_pages):
+            cache.clear()
 
     def _flushed(self, va):
-        """The TLB was flushed: pc -> block entries may now be wrong, blocks by physical address are not."""
-        self._vcache.clear()
-        self._single_vcache.clear()
+        """The TLB was flushed (va's page, or all for None): the pc -> block entries that may now be
+        wrong go; blocks by physical address stay."""
+        if va is None:
+            self._vcache.clear()
+            self._single_vcache.clear()
+            self._spaces.clear()
+            return
+        page = va & ~(PGSIZE - 1) & MASK64
+        for vcache in [self._vcache, self._single_vcache] + [c for kept in self._spaces.values() for c in kept]:
+            # a block belongs to its pc's page, or also to the next one for an instruction straddling it
+            stale = [pc for pc in vcache if pc & ~(PGSIZE - 1) == page
+                     or (pc & ~(PGSIZE - 1)) + PGSIZE == page and pc & (PGSIZE - 1) == PGSIZE - 2]
+            for pc in stale:
+                del vcache[pc]
+
+    def _switched(self, old, new):
+        """satp went from old to new: keeps old's pc -> block entries and brings back new's."""
+        if old != new:
+            self._spaces[old] = (self._vcache, self._single_vcache)
+        self._vcache, self._single_vcache = self._spaces.pop(new, ({}, {}))
 
     def _find_block(self, pc):
         """Returns (fn, length) of the block at pc (translating it if needed) or the fetch MachineTrap;
@@ -189,6 +226,8 @@ class CPU:
         key = (pc, pa)
         entry = blocks.get(key)
         if entry is None:
+            if len(blocks) >= MAX_TRANSLATIONS:
+                self._drop_translations()
             built = self._build(pc, pa, limit)
             if built.__class__ is MachineTrap:
                 return built
@@ -229,6 +268,8 @@ class CPU:
         # another physical page (fork's copied text, a program exec'd again) reuses the compiled function
         fn = self._by_content.get(content)
         if fn is None:
+            if len(self._by_content) >= MAX_TRANSLATIONS:
+                del self._by_content[next(iter(self._by_content))]  # the oldest
             fn = self._by_content[content] = self._compile(source)
         return (fn, len(insns)), pages
 

@@ -3,8 +3,12 @@
 The TLB is three dicts keyed by virtual page address (va with the low 12 bits clear), one per access
 kind, holding only user-mode translations that passed their checks (a store entry exists only once D is
 set, and never for a physical page holding translated code, so the CPU's inline store path can never
-modify code). They are emptied only by a satp write or `flush()`, exactly like a hardware TLB that
-needs sfence.vma. The CPU reads the dicts directly:
+modify code). Entries are tagged by address space, as with ASIDs, the space being the satp value: a
+satp write keeps the entries of the space left for its return and brings back those of the space
+entered (writing the value already there empties the space). `flush(va)` (sfence.vma of a page)
+drops va's page in every space, `flush()` everything, and freeing a page that is the root of a kept
+space (`forget_space`) drops that space, so a root page reused for a new page table starts empty.
+The CPU reads the dicts directly:
     load_tlb[page] / store_tlb[page] = page - (pa_page - RAM_BASE), so ram offset = va - entry
     fetch_tlb[page] = pa_page
 """
@@ -53,6 +57,10 @@ class MMU:
         self._tlbs = {ACCESS_FETCH: self.fetch_tlb, ACCESS_LOAD: self.load_tlb, ACCESS_STORE: self.store_tlb}
         # called with the flushed va (or None for all) so the CPU can drop its pc -> block cache
         self.flush_listeners = []
+        # called with (satp left, satp entered) so the CPU can keep its pc -> block cache per space
+        self.switch_listeners = []
+        # satp -> the three TLB dicts' contents of each address space not running
+        self._spaces = {}
         # True once a superpage translation is cached: its 4 KiB entries all die with any flush(va)
         self._superpage_cached = False
 
@@ -63,33 +71,66 @@ class MMU:
 
     @satp.setter
     def satp(self, value):
-        """Needs MODE 0 (bare) or 8 (Sv39), else ValueError; sets satp and flushes the whole TLB."""
+        """Needs MODE 0 (bare) or 8 (Sv39), else ValueError; sets satp, switching the TLB to the entries
+        kept for that address space (none if it never ran or was forgotten); the same value again
+        empties the current space."""
         mode = (value >> 60) & 0xF
         if mode not in (SATP_MODE_BARE, SATP_MODE_SV39_VALUE):
             raise ValueError(f"satp mode {mode} is not supported (only 0 = bare and 8 = Sv39)")
-        self._satp = value & MASK64
-        self.flush()
+        value &= MASK64
+        old = self._satp
+        if value == old:
+            self._forget_current()
+        else:
+            tlbs = (self.load_tlb, self.store_tlb, self.fetch_tlb)
+            self._spaces[old] = tuple(dict(tlb) for tlb in tlbs)
+            kept = self._spaces.pop(value, ({}, {}, {}))
+            for tlb, entries in zip(tlbs, kept):
+                tlb.clear()
+                tlb.update(entries)
+            self._satp = value
+        for listener in self.switch_listeners:
+            listener(old, value)
+
+    def _forget_current(self):
+        """Empties the TLB of the running address space."""
+        self.load_tlb.clear()
+        self.store_tlb.clear()
+        self.fetch_tlb.clear()
+
+    def forget_space(self, pa):
+        """The physical page holding pa was freed: if it is the root of a kept address space, that
+        space's entries go (a new page table there must not see them); returns True if one went."""
+        root = pa >> PGSHIFT
+        gone = [satp for satp in self._spaces if satp & PPN_MASK == root and satp >> 60]
+        for satp in gone:
+            del self._spaces[satp]
+        return bool(gone)
 
     def flush(self, va=None):
         """sfence.vma: forgets every cached translation (va None) or those of va's page."""
         if va is None or self._superpage_cached:
             self._superpage_cached = False
-            self.load_tlb.clear()
-            self.store_tlb.clear()
-            self.fetch_tlb.clear()
+            self._forget_current()
+            self._spaces.clear()
         else:
             page = va & PAGE_MASK
             for tlb in self._tlbs.values():
                 tlb.pop(page, None)
+            for kept in self._spaces.values():
+                for tlb in kept:
+                    tlb.pop(page, None)
         for listener in self.flush_listeners:
             listener(va)
 
     def forget_store_page(self, pa_page):
-        """Removes every store-TLB entry that maps onto the physical page at pa_page."""
+        """Removes every store-TLB entry, of any address space, that maps onto the physical page at
+        pa_page."""
         offset = pa_page - self.ram.base
-        for page, delta in list(self.store_tlb.items()):
-            if page - delta == offset:
-                del self.store_tlb[page]
+        for store_tlb in [self.store_tlb] + [kept[1] for kept in self._spaces.values()]:
+            for page, delta in list(store_tlb.items()):
+                if page - delta == offset:
+                    del store_tlb[page]
 
     def translate(self, va, access, user=True):
         """Returns the physical address of va for this access, or raises MachineTrap(cause, va).

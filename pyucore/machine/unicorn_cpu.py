@@ -194,6 +194,7 @@ class UnicornCPU:
         self._tlb_stale = False
         self._stale_pages = set()
         mmu.flush_listeners.append(self._flushed)
+        mmu.switch_listeners.append(self._switched)
         ram.code_pages = _EveryPage()
         ram.code_listener = self._code_written
 
@@ -225,9 +226,15 @@ class UnicornCPU:
         """The kernel flushed (part of) the TLB: QEMU's whole TLB goes before the next run."""
         self._tlb_stale = True
 
+    def _switched(self, old, new):
+        """A satp write: QEMU's TLB is not tagged by address space, so all of it goes before the next run."""
+        self._tlb_stale = True
+
     def invalidate_page(self, pa):
-        """Drops QEMU's translations made from the physical page holding pa (pmm calls it on free)."""
+        """Drops QEMU's translations made from the physical page holding pa, and the address space the
+        MMU kept for it if it was a root table (pmm calls it on free)."""
         self._stale_pages.add(pa >> PGSHIFT)
+        self.mmu.forget_space(pa)
 
     def _code_written(self, page):
         """The RAM helpers wrote physical page number page: its translations go before the next run."""

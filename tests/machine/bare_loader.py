@@ -57,7 +57,7 @@ class BareProcess:
         return pages
 
     def activate(self):
-        """Writes satp (which flushes the TLB)."""
+        """Writes satp: the TLB switches to this address space (emptied if it was already running)."""
         self.machine.mmu.satp = SATP_MODE_SV39 | (self.root >> 12)
 
 

@@ -9,6 +9,7 @@ from unicorn import riscv_const as rc
 import machine_asm as asm
 from bare_loader import BareProcess
 from pyucore.machine import STOP_BUDGET, Machine
+from pyucore.machine import cpu as cpu_module
 from pyucore.machine.decode import decode
 from pyucore.machine.riscv import PTE_R, PTE_U, PTE_W, PTE_X
 
@@ -614,3 +615,55 @@ def test_long_products_of_negative_words_wrap_at_64_bits_before_every_comparison
         a = ((((a * b) & M64) - b) & M64) ^ b
     assert env.cpu.regs[A1:A3 + 1] == [a, b, a >> 7]
     assert env.cpu.regs[14:17] == [int(b < a), 1 if a >= b else 0, (2 * a) & M64]
+
+
+def test_code_rewritten_with_ever_new_instructions_keeps_the_translation_cache_bounded(monkeypatch):
+    # 300 distinct versions of the patched instruction, with room for 40 translations
+    monkeypatch.setattr(cpu_module, "MAX_TRANSLATIONS", 40)
+    code = asm.words(
+        asm.imm("addi", A3, 0, 300),               # 0: passes
+        asm.reg("add", A1, A1, 14),                # 4: loop: bump the immediate field of the patched insn
+        asm.store("sw", A1, A2, 16),               # 8: store it over 'target'
+        asm.imm("addi", A3, A3, -1),               # c
+        asm.imm("addi", A0, 0, 0),                 # 10: target (patched)
+        asm.branch("bne", A3, 0, -16),             # 14
+        asm.ECALL)
+    env = Env(code, writable_code=True)
+    env.cpu.regs[A1], env.cpu.regs[A2], env.cpu.regs[14] = asm.imm("addi", A0, 0, 0), CODE_VA, 1 << 20
+    assert env.run() == 8
+    assert env.cpu.regs[A0] == 300
+    assert len(env.cpu._by_content) <= 40 and len(env.cpu._blocks) + len(env.cpu._single_blocks) <= 80
+
+
+def test_more_code_than_the_translation_cache_holds_still_runs_correctly(monkeypatch):
+    # 12 blocks of two instructions each, chained by jumps, with room for 5 translations at a time
+    monkeypatch.setattr(cpu_module, "MAX_TRANSLATIONS", 5)
+    body = []
+    for _ in range(12):
+        body += [asm.imm("addi", A0, A0, 1), asm.jal(0, 4)]
+    env = Env(asm.words(*body, asm.ECALL))
+    for _ in range(3):
+        env.cpu.pc = CODE_VA
+        assert env.run() == 8
+    assert env.cpu.regs[A0] == 36 and len(env.cpu._blocks) <= 5
+
+
+def test_code_rewritten_while_another_address_space_runs_is_seen_after_switching_back():
+    env = Env(asm.words(asm.imm("addi", A0, 0, 1), asm.ECALL))
+    assert env.run() == 8 and env.cpu.regs[A0] == 1
+    other = BareProcess(env.m, first_free=env.proc.next_free + 0x100000)
+    other.activate()
+    assert env.cpu._vcache == {}
+    env.m.ram.write(env.code_pa, asm.words(asm.imm("addi", A0, 0, 2)))
+    env.proc.activate()
+    env.cpu.pc = CODE_VA
+    assert env.run() == 8 and env.cpu.regs[A0] == 2
+
+
+def test_the_pc_to_block_map_of_an_address_space_comes_back_with_it():
+    env = Env(asm.words(asm.imm("addi", A0, 0, 1), asm.ECALL))
+    assert env.run() == 8
+    kept = dict(env.cpu._vcache)
+    BareProcess(env.m, first_free=env.proc.next_free + 0x100000).activate()
+    env.proc.activate()
+    assert env.cpu._vcache == kept and kept

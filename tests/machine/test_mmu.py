@@ -208,3 +208,46 @@ def test_flushing_one_address_of_a_superpage_forgets_the_whole_superpage(space):
     m.ram.write_u64(slot, 0)
     m.mmu.flush(1 << 30)
     assert fault_of(m, far, ACCESS_LOAD) == (13, far)
+
+
+def two_spaces():
+    """A machine with two address spaces, the first running."""
+    m = Machine(ram_size=4 << 20)
+    a, b = BareProcess(m), BareProcess(m, first_free=RAM_BASE + 0x300000)
+    a.activate()
+    return m, a, b
+
+
+def test_tlb_entries_of_an_address_space_survive_a_switch_away_and_back():
+    m, a, b = two_spaces()
+    page = a.alloc_page()
+    a.map_page(VA, page, PTE_R | PTE_U)
+    assert m.mmu.translate(VA, ACCESS_LOAD) == page
+    m.ram.write_u64(a.pte_address(VA), 0)     # a stale entry shows that the TLB kept its entry
+    b.activate()
+    assert fault_of(m, VA, ACCESS_LOAD) == (13, VA)
+    a.activate()
+    assert m.mmu.translate(VA, ACCESS_LOAD) == page
+
+
+def test_flushing_a_page_while_another_space_runs_drops_it_in_every_space():
+    m, a, b = two_spaces()
+    first, second = a.alloc_page(), a.alloc_page()
+    a.map_page(VA, first, PTE_R | PTE_U)
+    m.mmu.translate(VA, ACCESS_LOAD)
+    b.activate()
+    a.map_page(VA, second, PTE_R | PTE_U)
+    m.mmu.flush(VA)
+    a.activate()
+    assert m.mmu.translate(VA, ACCESS_LOAD) == second
+
+
+def test_a_freed_root_table_takes_its_kept_entries_with_it():
+    m, a, b = two_spaces()
+    a.map_page(VA, a.alloc_page(), PTE_R | PTE_U)
+    m.mmu.translate(VA, ACCESS_LOAD)
+    m.ram.write_u64(a.pte_address(VA), 0)
+    b.activate()
+    m.cpu.invalidate_page(a.root)              # what pmm does when the page table is freed
+    a.activate()
+    assert fault_of(m, VA, ACCESS_LOAD) == (13, VA)
