@@ -322,6 +322,20 @@ def test_a_cached_image_without_its_warnings_file_is_rebuilt_with_the_warnings(p
     assert "warning: unused variable" in build_c_with_warnings(source)[1]
 
 
+@pytest.mark.parametrize("call, complaint", [
+    ('cprintf("%d %s\\n", 1);', "more '%' conversions than data arguments"),
+    ('cprintf("%s\\n", 42);', "format specifies type 'char *'"),
+    ('panic("%d", "x");', "format specifies type 'int'"),
+    ('char b[8]; snprintf(b, sizeof(b), "%s", 1);', "format specifies type 'char *'"),
+])
+def test_a_format_that_does_not_match_its_arguments_warns_at_compile_time(private_cache, tmp_path, call,
+                                                                           complaint):
+    source = write_c(tmp_path, "fmt.c", "#include <stdio.h>\n#include <ulib.h>\n"
+                                        f"int main(void) {{\n    {call}\n    return 0;\n}}\n")
+    warnings = build_c_with_warnings(source)[1]
+    assert f"{source}:4:" in warnings and complaint in warnings and "[-Wformat" in warnings
+
+
 # --- runtime helpers the user library lacks ---------------------------------------------------------
 
 @pytest.mark.parametrize("body, helper", [

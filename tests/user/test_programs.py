@@ -137,6 +137,8 @@ FORMATS = [
     ("%d", "0x7fffffff", "2147483647"),
     ("%u", "4294967295u", "4294967295"),
     ("%x", "0xdeadbeefUL", "deadbeef"),
+    ("%X", "0xdeadbeefU", "DEADBEEF"),                   # pyucore's addition: upper-case hex
+    ("%lX %s", '0xabcdef012UL, "next"', "ABCDEF012 next"),
     ("%08x", "0xffffffffc020003eUL", "c020003e"),          # no l: only the low 32 bits
     ("%lx", "0xffffffffc020003eUL", "ffffffffc020003e"),
     ("%llx", "0x123456789abcdefULL", "123456789abcdef"),

@@ -34,5 +34,8 @@ typedef __PTRDIFF_TYPE__ ptrdiff_t;
 typedef int pid_t;
 
 #define __noreturn __attribute__((noreturn))
+/* the compiler checks the arguments against the format (argument fmt_index) as for printf;
+ * args_index is 0 for a va_list function */
+#define __printf_like(fmt_index, args_index) __attribute__((format(printf, fmt_index, args_index)))
 
 #endif /* !__USER_LIBS_DEFS_H__ */

@@ -9,6 +9,9 @@
  * width, precision, '-' (left-justify) and '0' padding.  Without l, integer
  * conversions read a 32-bit int, so "%08x" of a 64-bit value shows its low
  * 32 bits.  %p is "0x" and the full 64-bit hex.  %e prints an error name.
+ * pyucore adds %X (upper-case hex): the compiler's format check accepts it,
+ * so a program using it must not get ucore's literal "%X" and shifted
+ * arguments.
  */
 
 static const char * const error_string[MAXERROR + 1] = {
@@ -24,14 +27,15 @@ static const char * const error_string[MAXERROR + 1] = {
     [E_PANIC] = "panic failure",
 };
 
-/* the digits of num in base, most significant first, into buf; returns the count */
+/* the digits of num in base (upper-case letters if upper), most significant
+ * first, into buf; returns the count */
 static int
-format_digits(char *buf, unsigned long long num, unsigned base) {
+format_digits(char *buf, unsigned long long num, unsigned base, bool upper) {
     char reversed[24];
     int n = 0, i;
 
     do {
-        reversed[n++] = "0123456789abcdef"[num % base];
+        reversed[n++] = (upper ? "0123456789ABCDEF" : "0123456789abcdef")[num % base];
         num /= base;
     } while (num != 0);
     for (i = 0; i < n; i++) {
@@ -54,9 +58,9 @@ pad(void (*putch)(int, void *), void *putdat, int padc, int count) {
  */
 static void
 printnum(void (*putch)(int, void *), void *putdat, unsigned long long num,
-         unsigned base, int width, int padc, bool left) {
+         unsigned base, bool upper, int width, int padc, bool left) {
     char digits[24];
-    int n = format_digits(digits, num, base), i;
+    int n = format_digits(digits, num, base, upper), i;
 
     if (!left) {
         pad(putch, putdat, padc, width - n);
@@ -233,10 +237,11 @@ vprintfmt(void (*putch)(int, void *), void *putdat, const char *fmt, va_list ap)
             goto number;
 
         case 'x':
+        case 'X':
             num = getuint(&ap, lflag);
             base = 16;
         number:
-            printnum(putch, putdat, num, base, width, padc, left);
+            printnum(putch, putdat, num, base, ch == 'X', width, padc, left);
             break;
 
         case '%':

@@ -4,8 +4,8 @@
 #include <defs.h>
 
 /* panic/warn report the caller's file and line, like the kernel's. */
-void __warn(const char *file, int line, const char *fmt, ...);
-void __noreturn __panic(const char *file, int line, const char *fmt, ...);
+void __warn(const char *file, int line, const char *fmt, ...) __printf_like(3, 4);
+void __noreturn __panic(const char *file, int line, const char *fmt, ...) __printf_like(3, 4);
 
 #define warn(...) __warn(__FILE__, __LINE__, __VA_ARGS__)
 #define panic(...) __panic(__FILE__, __LINE__, __VA_ARGS__)
