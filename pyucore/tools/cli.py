@@ -12,6 +12,7 @@ import argparse
 import importlib.metadata
 import os
 import shlex
+import struct
 import sys
 from pathlib import Path
 
@@ -24,6 +25,7 @@ EXIT_INTERRUPTED = 130
 EXIT_BROKEN_PIPE = 141  # 128 + SIGPIPE: what a shell reports for a program stopped by a closed pipe
 ELF_MAGIC = b"\x7fELF"
 EM_RISCV = 243
+PT_LOAD, PT_INTERP = 1, 3
 # Machines of the ELFs most often given by mistake (a host program), named in the error.
 MACHINE_NAMES = {3: "x86", 40: "ARM", 62: "x86-64", 183: "AArch64"}
 
@@ -378,12 +380,14 @@ def resolve_program(program: str) -> dict:
     ELF."""
     from pyucore.user import build
     path = Path(program)
-    if path.suffix == ".c":
+    if path.suffix.lower() == ".c":
         return {"elf": _compile(path), "name": path.stem}
     if program in build.program_names():
         return {"program": program}
     if path.exists() or path.suffix == ".elf":
-        return {"elf": _read_elf(path), "name": path.stem}
+        image = _read_elf(path)
+        _hint_foreign_abi(path, image)
+        return {"elf": image, "name": path.stem}
     raise UsageError(f"unknown program {program!r}; the built-in programs are: "
                      f"{', '.join(build.program_names())} (or give a .c or .elf file)")
 
@@ -400,13 +404,22 @@ def _compile(path: Path) -> bytes:
     """Returns the ELF of a C file, showing the compiler's warnings on stderr; raises UsageError with
     the compiler's output when it fails."""
     from pyucore.user import build
-    _require_file(path)
+    _check_c_source(path)
     try:
         image, warnings = build.build_c_with_warnings(path)
     except build.BuildError as exc:
         raise UsageError(f"cannot compile {path}:\n{exc}") from None
     _show_warnings(warnings)
     return image
+
+
+def _check_c_source(path: Path) -> None:
+    """Raises UsageError (one line) unless path is an existing C source file."""
+    from pyucore.user import build
+    try:
+        build.check_source(path)
+    except build.BuildError as exc:
+        raise UsageError(str(exc)) from None
 
 
 def _show_warnings(warnings: str) -> None:
@@ -443,6 +456,38 @@ def _elf_problem(header: bytes) -> str | None:
     if machine != EM_RISCV:
         named = f": {MACHINE_NAMES[machine]}" if machine in MACHINE_NAMES else ""
         return f"it is an ELF for machine {machine}{named}"
+    return None
+
+
+def _hint_foreign_abi(path: Path, image: bytes) -> None:
+    """Prints a one-line note on stderr when a RISC-V ELF was clearly not built for the ucore user ABI
+    (a Linux program: loaded or entered outside ucore's user space, or dynamically linked); the run
+    goes on, so the kernel shows what it makes of it."""
+    problem = _foreign_abi_problem(image)
+    if problem:
+        print(f"pyucore: note: {path} {problem}: it looks built for Linux, not for the ucore user ABI "
+              f"(build C programs for pyucore with `pyucore cc` or `pyucore run FILE.c`)", file=sys.stderr)
+
+
+def _foreign_abi_problem(image: bytes) -> str | None:
+    """Needs a RISC-V 64-bit ELF's bytes; returns what in its headers does not fit ucore's user ABI
+    (its entry or a loadable segment outside USERBASE..USERTOP, an interpreter), or None. A header too
+    short to read says nothing: the kernel's loader judges it."""
+    from pyucore.kern.mm.memlayout import USERBASE, USERTOP
+    try:
+        entry, phoff = struct.unpack_from("<QQ", image, 24)
+        phentsize, phnum = struct.unpack_from("<HH", image, 54)
+        headers = [struct.unpack_from("<IIQQQQQ", image, phoff + i * phentsize) for i in range(phnum)]
+    except struct.error:
+        return None
+    if any(p_type == PT_INTERP for p_type, *_ in headers):
+        return "is dynamically linked (it names an interpreter)"
+    user = range(USERBASE, USERTOP)
+    if entry not in user:
+        return f"has its entry point at {entry:#x}, outside ucore's user space {USERBASE:#x}-{USERTOP:#x}"
+    for p_type, _, _, vaddr, _, _, memsz in headers:
+        if p_type == PT_LOAD and not (vaddr in user and vaddr + memsz <= USERTOP):
+            return f"loads a segment at {vaddr:#x}, outside ucore's user space {USERBASE:#x}-{USERTOP:#x}"
     return None
 
 
@@ -638,7 +683,7 @@ def cmd_cc(args) -> int:
     """Compiles a C file into an ELF file; returns 0, or raises UsageError when it cannot."""
     from pyucore.user import build
     source = Path(args.source)
-    _require_file(source)
+    _check_c_source(source)
     output = Path(args.output) if args.output else source.with_suffix(".elf")
     _check_output(output)
     try:

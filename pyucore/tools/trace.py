@@ -172,9 +172,13 @@ def _instant_name(e):
 
 
 def write_trace(trace, path):
-    """Writes a Chrome trace object (build_trace) to path; raises OSError when it cannot be written."""
-    with open(path, "w", encoding="utf-8") as f:
-        json.dump(trace, f, separators=(",", ":"))
+    """Writes a Chrome trace object (build_trace) to path; raises OSError naming path when the file
+    cannot be opened or written (a full disk included)."""
+    try:
+        with open(path, "w", encoding="utf-8") as f:
+            json.dump(trace, f, separators=(",", ":"))
+    except OSError as exc:
+        raise OSError(exc.errno, exc.strerror, str(path)) from None
 
 
 def describe(e):

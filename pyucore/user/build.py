@@ -114,11 +114,8 @@ def build_c(source_path) -> bytes:
 def build_c_with_warnings(source_path) -> tuple[bytes, str]:
     """(ELF image, the compiler's warnings or "") of the C file at source_path linked with the user
     library; cached, and a cached build gives the warnings its compilation printed."""
+    check_source(source_path)
     source = Path(source_path).resolve()
-    if source.is_dir():
-        raise BuildError(f"{source_path}: is a directory")
-    if not source.is_file():
-        raise BuildError(f"{source_path}: no such file")
     key = _cache_key(source)
     built = _MEMO.get(key) or _read_cache(key)
     if built is None:
@@ -178,6 +175,26 @@ def library_files() -> list[Path]:
     return sorted(files) + [LINKER_SCRIPT]
 
 
+def check_source(source_path) -> None:
+    """Raises BuildError unless source_path names an existing file ending in .c (any case, so TREE.C
+    is C too), saying what it is instead: a directory, nothing, an ELF to run, or some other file."""
+    source = Path(source_path)
+    if source.is_dir():
+        raise BuildError(f"{source_path}: is a directory")
+    if not source.is_file():
+        raise BuildError(f"{source_path}: no such file")
+    if source.suffix.lower() != ".c":
+        try:
+            with source.open("rb") as file:
+                is_elf = file.read(4) == b"\x7fELF"
+        except OSError:
+            is_elf = False
+        if is_elf:
+            raise BuildError(f"{source_path}: is an ELF file, not C source (run it with "
+                             f"`pyucore run {source_path}`)")
+        raise BuildError(f"{source_path}: not a C source file (the name must end in .c)")
+
+
 def _check_known(name: str) -> None:
     """Raise BuildError listing the built-ins unless name is one of them."""
     if name not in PROGRAMS and name not in LAB6_PROGRAMS:
@@ -221,7 +238,8 @@ def _compile_to_bytes(source: Path) -> tuple[bytes, str]:
 
 def _compile_command(source: Path, obj: Path) -> list[str]:
     """The zig cc command line that compiles source alone into the object file obj."""
-    return [*_zig_cc(source), "-c", str(source), "-o", str(obj)]
+    # -x c: a name such as TREE.C would otherwise be compiled as C++
+    return [*_zig_cc(source), "-c", "-x", "c", str(source), "-o", str(obj)]
 
 
 def _link_command(source: Path, obj: Path, output: Path) -> list[str]:

@@ -527,3 +527,63 @@ def test_piping_a_run_into_a_reader_that_stops_early_exits_141():
         status = proc.wait(timeout=120)
     assert status == 141
     assert err == b""
+
+
+# --- files that are not what the command takes ------------------------------------------------------
+
+@pytest.mark.parametrize("name, content, message", [
+    ("prog.txt", b"int main(void) { return 0; }\n", "prog.txt: not a C source file (the name must end in .c)"),
+    ("prog.elf", ELF_BYTES, "prog.elf: is an ELF file, not C source (run it with `pyucore run {path}`)"),
+])
+def test_cc_of_a_file_that_is_not_c_source_is_one_clear_line(monkeypatch, capsys, tmp_path, name, content,
+                                                              message):
+    monkeypatch.setattr(build, "compile_c", lambda src, out: pytest.fail("the compiler ran"))
+    source = tmp_path / name
+    source.write_bytes(content)
+    status = cli.main(["cc", str(source)])
+    err = capsys.readouterr().err
+    assert status == 2 and err == f"pyucore: {tmp_path}/" + message.format(path=source) + "\n"
+
+
+def test_run_of_an_upper_case_dot_c_file_compiles_it(kernel, fake_compiler, tmp_path):
+    source = tmp_path / "TREE.C"
+    source.write_text("int main(void) { return 0; }\n")
+    assert cli.main(["run", str(source)]) == 0
+    assert fake_compiler == [str(source)] and kernel.calls[0]["name"] == "TREE"
+
+
+def test_a_trace_on_a_full_device_is_one_clear_line(capsys):
+    status = cli.main(["run", "hello", "--quiet-boot", "--trace", "/dev/full"])
+    assert_clean_error(capsys, status, 2, "pyucore: /dev/full: cannot write the trace: No space left on device")
+
+
+def elf_with_segments(entry, segments, interpreter=False) -> bytes:
+    """A RISC-V 64-bit ELF header with a program header per (vaddr, memsz) PT_LOAD, plus a PT_INTERP."""
+    headers = [(1, vaddr, memsz) for vaddr, memsz in segments] + ([(3, 0, 0)] if interpreter else [])
+    head = bytearray(elf_header())
+    head[24:40] = entry.to_bytes(8, "little") + (64).to_bytes(8, "little")            # e_entry, e_phoff
+    head[54:58] = (56).to_bytes(2, "little") + len(headers).to_bytes(2, "little")     # e_phentsize, e_phnum
+    table = b"".join(p_type.to_bytes(4, "little") + bytes(12) + vaddr.to_bytes(8, "little") + bytes(16)
+                     + memsz.to_bytes(8, "little") + bytes(8) for p_type, vaddr, memsz in headers)
+    return bytes(head) + table
+
+
+@pytest.mark.parametrize("image, why", [
+    (elf_with_segments(0x10078, [(0x10000, 0x2000)]), "has its entry point at 0x10078, outside ucore's user space"),
+    (elf_with_segments(0x800020, [(0x800000, 0x1000), (0x10000, 0x100)]), "loads a segment at 0x10000"),
+    (elf_with_segments(0x800020, [(0x800000, 0x1000)], interpreter=True), "is dynamically linked"),
+])
+def test_a_linux_elf_gets_a_hint_and_still_runs(kernel, capsys, tmp_path, image, why):
+    elf = tmp_path / "linux.elf"
+    elf.write_bytes(image)
+    assert cli.main(["run", str(elf)]) == 0
+    err = capsys.readouterr().err
+    assert f"pyucore: note: {elf} {why}" in err and "not for the ucore user ABI" in err
+    assert len(kernel.calls) == 1
+
+
+def test_an_elf_built_for_ucore_gets_no_hint(kernel, capsys, tmp_path):
+    elf = tmp_path / "hello.elf"
+    elf.write_bytes(build.build_program("hello"))
+    assert cli.main(["run", str(elf)]) == 0
+    assert capsys.readouterr().err == ""

@@ -7,7 +7,7 @@ import pytest
 
 from pyucore.api import boot
 from pyucore.tools import cli
-from pyucore.tools.trace import build_trace, describe, event_printer, state_slices
+from pyucore.tools.trace import build_trace, describe, event_printer, state_slices, write_trace
 
 USER_PIDS = range(2, 0x21)
 
@@ -159,3 +159,9 @@ def test_the_cli_refuses_a_trace_in_a_missing_directory_before_running(tmp_path,
     assert cli.main(["run", "exit", "--trace", str(tmp_path / "no" / "t.json")]) == 2
     captured = capsys.readouterr()
     assert captured.out == "" and "cannot write the trace" in captured.err
+
+
+def test_a_trace_that_cannot_be_written_raises_os_error_naming_the_file():
+    with pytest.raises(OSError) as info:
+        write_trace([], "/dev/full")
+    assert info.value.filename == "/dev/full" and "No space left" in str(info.value)

@@ -365,3 +365,22 @@ def test_other_link_errors_get_no_note(tmp_path):
                                     "__divti3", "__umodti3", "__ltdf2", "__extendsfdf2"])
 def test_the_compiler_runtime_helpers_are_recognised(helper):
     assert build.RUNTIME_HELPER.search(f"ld.lld: error: undefined symbol: {helper}\n")
+
+
+def test_a_source_named_with_an_upper_case_dot_c_is_compiled_as_c(tmp_path):
+    # `class` is a keyword of C++, which clang would otherwise assume for a .C file
+    source = write_c(tmp_path, "TREE.C", "int main(void) { int class = 0; return class; }\n")
+    assert elf_of(build_c(source)).header["e_entry"] == 0x800020
+
+
+@pytest.mark.parametrize("name, content, message", [
+    ("notes.txt", b"int main(void) { return 0; }\n", "not a C source file"),
+    ("prog", b"\x7fELF\x02\x01\x01", "is an ELF file, not C source"),
+])
+def test_a_file_that_is_not_c_source_is_a_build_error_before_compiling(monkeypatch, tmp_path, name, content,
+                                                                       message):
+    monkeypatch.setattr(build, "_run_compiler", lambda *a, **k: pytest.fail("the compiler ran"))
+    source = tmp_path / name
+    source.write_bytes(content)
+    with pytest.raises(BuildError, match=message):
+        build_c(source)
