@@ -30,7 +30,7 @@ def measure(elf, name, cow):
             spent.append(time.process_time() - start)
     proc.do_fork = timed_do_fork
     try:
-        result = boot(elf=elf, name=name, cow=cow, quiet_boot=True)
+        result = boot(elf=elf, name=name, cow=cow, quiet_boot=True, keep_events=True)
     finally:
         proc.do_fork = real_do_fork
     assert result.exit_status == 0, result.halt_reason

@@ -1,7 +1,6 @@
 """The Python API: boot the kernel on a fresh machine, run one program to the end, return what happened."""
 
 import os
-from collections import Counter
 from dataclasses import dataclass, field
 
 EXIT_HALT, EXIT_PANIC, EXIT_LIMIT, EXIT_DEADLOCK = 0, 1, 3, 4
@@ -25,15 +24,29 @@ class BootInterrupted(KeyboardInterrupt):
         self.result = result
 
 
+class EventsNotKept(RuntimeError):
+    """BootResult.events of a boot that did not keep its events."""
+
+
 @dataclass
 class BootResult:
-    """What one boot produced: the console text, the kernel events, counters, and how it ended."""
+    """What one boot produced: the console text, the kernel events (kept_events: the list, or None when
+    the boot did not keep them), counters, and how it ended."""
 
     console: str
-    events: list = field(default_factory=list)
+    kept_events: list | None = field(default_factory=list)
     stats: dict = field(default_factory=dict)
     exit_status: int = EXIT_HALT
     halt_reason: str = "halt"
+
+    @property
+    def events(self) -> list:
+        """The kernel's events in emission order; raises EventsNotKept for a boot that did not keep them
+        (boot(..., keep_events=True) does)."""
+        if self.kept_events is None:
+            raise EventsNotKept("this boot did not keep its events: boot(..., keep_events=True) keeps them "
+                                "(a long run keeps hundreds of bytes per system call)")
+        return self.kept_events
 
 
 def _program_image(program, elf, name):
@@ -100,11 +113,10 @@ def _check_between(name, value, low, high):
         raise BootError("%s must be between %d and %d (got %d)" % (name, low, high, value))
 
 
-def _collect_stats(kern, events):
-    """Counters of a boot of kernel package kern that finished: memory (from pmm), processes, syscalls,
-    faults, instructions."""
+def _collect_stats(kern, kinds):
+    """Counters of a boot of kernel package kern that finished, whose events of each kind were counted
+    in kinds: memory (from pmm), processes, syscalls, faults, instructions."""
     stats = dict(kern.mm.pmm.stats)
-    kinds = Counter(e["kind"] for e in events)
     stats.update(forks=kinds.get("fork", 0), execs=kinds.get("exec", 0), exits=kinds.get("exit", 0),
                  syscalls=kinds.get("syscall", 0), page_faults=kinds.get("pgfault", 0),
                  switches=kinds.get("switch", 0), instructions=kern.hw.cpu.instret,
@@ -113,20 +125,21 @@ def _collect_stats(kern, events):
 
 
 def _event_listener(verbose, on_event):
-    """The kernel's live event listener: on_event (or None), plus one line per event on stderr when
-    verbose is True or a comma list of pyucore.tools.trace.CATEGORIES; ValueError for a bad category."""
+    """Returns (the kernel's live event listener or None, the stderr printer to close at the end or
+    None): on_event, plus one line per event on stderr when verbose is True or a comma list of
+    pyucore.tools.trace categories; ValueError for a bad category."""
     if not verbose:
-        return on_event
+        return on_event, None
     import sys
     from pyucore.tools.trace import event_printer
     printer = event_printer(sys.stderr, verbose)
     if on_event is None:
-        return printer
+        return printer, printer
 
     def both(event):
         printer(event)
         on_event(event)
-    return both
+    return both, printer
 
 
 def _detach_caller_hooks(kern):
@@ -169,7 +182,8 @@ def _make_machine(cpu, ram_mib):
 
 def boot(program=None, elf=None, name=None, cow=None, tick_insns=10000, tick_num=None, max_insns=None,
          quiet_boot=False, cpu="python", ram_mib=128, console=None, trace=None, verbose=False,
-         pgdir_at_exit=False, on_event=None, kernel=None, sched=None, debugger=None, html=None):
+         pgdir_at_exit=False, on_event=None, kernel=None, sched=None, debugger=None, html=None,
+         keep_events=False):
     """Boots pyucore running one program to the end: program is the name of a built-in program (see
     pyucore.user.build.program_names(); with neither program nor elf, `exit`, as ucore does without
     TEST), or elf is an ELF's bytes, run under name. A C file of your own goes through
@@ -181,6 +195,8 @@ def boot(program=None, elf=None, name=None, cow=None, tick_insns=10000, tick_num
     on_event: a function called with each kernel event as it happens; debugger: None, or what runs
     user code in place of the CPU (pyucore.tools.gdb.stub.GdbStub: bind(kernel package),
     run(budget), finish(exit status)).
+    keep_events: keep every event for BootResult.events (a trace or an explorer page keeps them too;
+    otherwise they are only counted, so a long run does not grow).
     kernel: None for pyucore's own kernel, or the directory of a lab workspace (pyucore lab init),
     whose kern/ is run instead on the same machine and programs; an exception raised in its code
     (or a syntax error in it) raises pyucore.lab.loader.StudentCodeError, whose message names the
@@ -201,7 +217,7 @@ def boot(program=None, elf=None, name=None, cow=None, tick_insns=10000, tick_num
     _check_request(program, elf, tick_insns, tick_num, max_insns, cpu, ram_mib, console, sched)
     kern, settings = _load_kernel(kernel)
     cow = settings["cow"] if cow is None else cow
-    listener = _event_listener(verbose, on_event)
+    listener, printer = _event_listener(verbose, on_event)
     name, image = _program_image(program, elf, name)
     sched = sched or default_sched(program)
     if len(image) + MIN_FREE_RAM > (ram_mib << 20) - (2 << 20):
@@ -215,7 +231,8 @@ def boot(program=None, elf=None, name=None, cow=None, tick_insns=10000, tick_num
         kern.init.init.kern_init(machine, name, image, tick_insns=tick_insns, tick_num=tick_num,
                                  max_insns=max_insns, cow=cow, console=console, quiet_boot=quiet_boot,
                                  on_event=listener, pgdir_at_exit=pgdir_at_exit, sched=sched,
-                                 debugger=debugger, record_detail=trace is not None or html is not None)
+                                 debugger=debugger, record_detail=trace is not None or html is not None,
+                                 keep_events=keep_events or trace is not None or html is not None)
     except kern.libs.sbi.Shutdown:
         pass
     except kern.debug.panic.KernelPanic as e:
@@ -231,11 +248,14 @@ def boot(program=None, elf=None, name=None, cow=None, tick_insns=10000, tick_num
             raise
         raise _student_error(e, kernel, kern) from None
     finally:
-        events, text = kern.debug.events.events, kern.driver.console.cons_text()
+        kevents = kern.debug.events
+        events, counts, text = kevents.events, kevents.counts, kern.driver.console.cons_text()
         _detach_caller_hooks(kern)
+        if printer is not None:
+            printer.close()
         if debugger is not None:
             debugger.finish(status)
-    stats = _collect_stats(kern, events)
+    stats = _collect_stats(kern, counts)
     _write_views(events, stats, trace, html, status == EXIT_INTERRUPTED)
     result = BootResult(text, events, stats, status, reason)
     if status == EXIT_INTERRUPTED:

@@ -1,4 +1,4 @@
-"""boot()'s argument checking: a request it cannot run is a BootError before anything boots."""
+"""boot(): argument checking (a request it cannot run is a BootError before anything boots) and what it keeps."""
 
 import io
 import json
@@ -121,3 +121,30 @@ def test_ctrl_c_raises_boot_interrupted_with_the_run_so_far_and_writes_the_trace
     assert result.console.startswith("++ setup timer interrupts")
     trace = json.loads(path.read_text())
     assert "Ctrl-C" in trace["otherData"]["interrupted"]
+
+
+@pytest.fixture(scope="module")
+def forktest_runs():
+    """(a boot of forktest that keeps its events, one that does not, the events the second one showed)."""
+    seen = []
+    return boot(program="forktest", keep_events=True), boot(program="forktest", on_event=seen.append), seen
+
+
+def test_a_boot_keeps_no_events_unless_asked_and_says_how_to_get_them(forktest_runs):
+    _, plain, _ = forktest_runs
+    with pytest.raises(api.EventsNotKept, match=re.escape("boot(..., keep_events=True)")):
+        plain.events
+    from pyucore.kern.debug import events
+    assert events.events is None
+
+
+def test_a_boot_that_keeps_no_events_still_counts_them_and_shows_them_live(forktest_runs):
+    kept, plain, seen = forktest_runs
+    assert plain.console == kept.console and plain.stats == kept.stats
+    assert plain.stats["syscalls"] == sum(e["kind"] == "syscall" for e in kept.events) > 500
+    assert seen == kept.events
+
+
+def test_a_trace_keeps_the_events_it_is_built_from(tmp_path):
+    result = boot(program="exit", trace=str(tmp_path / "t.json"))
+    assert any(e["kind"] == "fork" for e in result.events)

@@ -114,7 +114,8 @@ def build_parser() -> argparse.ArgumentParser:
     run.add_argument("--verbose", action="store_true", help="show every kernel event on stderr as it happens")
     run.add_argument("--show", metavar="CATEGORIES",
                      help="show some kernel events as they happen: a comma list of procs, sched, syscalls, "
-                          "faults (--verbose shows all)")
+                          "faults or event kinds (putc: a program's text, one line per printed line); "
+                          "-NAME hides one (--show all,-sched or --show=-putc); --verbose shows all")
     run.add_argument("--pgdir-at-exit", action="store_true",
                      help="print each process's page table when it exits, before its memory is freed")
     _add_kernel_option(run)
@@ -503,6 +504,7 @@ def boot_options(args) -> dict:
         "ram_mib": args.ram_mib,
         "trace": args.trace,
         "html": args.html,
+        "keep_events": True if args.stats else None,     # the per-process table reads them
         "verbose": True if args.verbose else _show_categories(args.show),
         "pgdir_at_exit": True if args.pgdir_at_exit else None,
         "sched": args.sched,

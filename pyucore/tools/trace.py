@@ -25,9 +25,11 @@ CAUSE_NAMES = {5: "load access", 7: "store access", 12: "fetch", 13: "load", 15:
 CATEGORIES = {
     "procs": ("fork", "exec", "exit", "reap", "kill"),
     "sched": ("switch", "state", "pick", "priority"),
-    "syscalls": ("syscall",),
+    "syscalls": ("syscall", "putc"),
     "faults": ("pgfault", "cow"),
 }
+# Every kind of event a view can choose by name (`putc` is the printer's own: a run of putc calls).
+KINDS = tuple(kind for kinds in CATEGORIES.values() for kind in kinds)
 # Instant events on a track: kind -> the event fields shown as arguments.
 INSTANT_KINDS = {
     "fork": ("child",), "exec": ("name",), "exit": ("code",), "reap": ("child", "code"),
@@ -202,6 +204,8 @@ def describe(e):
             text += ": " + e["reason"]
     elif kind == "syscall":
         text = "pid %d syscall %s (%d)" % (pid, e["name"], e["num"])
+    elif kind == "putc":
+        text = "pid %d putc %s" % (pid, json.dumps(e["text"], ensure_ascii=False))
     elif kind == "pgfault":
         text = "pid %d page fault at 0x%x (%s)" % (pid, e["addr"], CAUSE_NAMES.get(e["cause"], e["cause"]))
     elif kind == "mm":
@@ -226,31 +230,94 @@ def describe(e):
 
 
 def parse_categories(text):
-    """Needs True / `all` or a comma list of CATEGORIES names; returns the set of event kinds they show,
-    or None for every kind. Raises ValueError naming an unknown category."""
-    if text is True or text == "all":
-        return None
-    kinds = set()
-    for name in str(text).split(","):
-        name = name.strip()
-        if name not in CATEGORIES:
-            raise ValueError("unknown event category %r (choose from: %s, or all)"
-                             % (name, ", ".join(CATEGORIES)))
-        kinds.update(CATEGORIES[name])
-    return kinds
+    """Needs True / `all` or a comma list of CATEGORIES names or event kinds (`putc` is a kind of its
+    own: a program's console text), each optionally prefixed with `-` to hide it; a list of only hidden
+    ones starts from every kind. Returns (shown, hidden): shown is the set of kinds to show, or None
+    for every kind; hidden the set of kinds never shown. Raises ValueError naming an unknown name."""
+    if text is True:
+        return None, set()
+    shown, hidden, show_all = set(), set(), False
+    for item in str(text).split(","):
+        name = item.strip()
+        hide = name.startswith("-")
+        name = name[1:].strip() if hide else name
+        if name == "all" and not hide:
+            show_all = True
+        else:
+            (hidden if hide else shown).update(_kinds_named(name))
+    return (None if show_all or not shown else shown), hidden
+
+
+def _kinds_named(name):
+    """The event kinds a category or kind name stands for; raises ValueError for another name."""
+    if name in CATEGORIES:
+        return CATEGORIES[name]
+    if name in KINDS:
+        return (name,)
+    raise ValueError("unknown event category %r (choose from: %s, all, or a kind: %s; -NAME hides one)"
+                     % (name, ", ".join(CATEGORIES), ", ".join(KINDS)))
 
 
 def event_printer(stream, categories="all"):
-    """Returns a listener for the kernel's events that writes describe(e) for the chosen categories
-    to stream at once (the console keeps its own stream). Raises ValueError for a bad category."""
-    kinds = parse_categories(categories)
+    """Returns an EventPrinter writing describe(e) for the chosen categories (see parse_categories) to
+    stream; raises ValueError for a bad category."""
+    return EventPrinter(stream, *parse_categories(categories))
 
-    def listener(e):
-        if kinds is None or e["kind"] in kinds:
+
+class EventPrinter:
+    """A listener for the kernel's events that writes one readable line per shown event to a stream as
+    it happens (the console keeps its own stream). Consecutive putc system calls of one process become
+    one `putc` line with their text, up to a newline character (shown at the next event, once the
+    console has printed it) or the next line shown; close() at the end of the run shows any text still
+    pending."""
+
+    def __init__(self, stream, shown, hidden):
+        self._stream = stream
+        self._shown, self._hidden = shown, hidden
+        self._putc = None       # the pending text: its first event and its bytes
+
+    def _wanted(self, kind):
+        """Whether events of kind are shown."""
+        return (self._shown is None or kind in self._shown) and kind not in self._hidden
+
+    def __call__(self, e):
+        """Shows event e (or adds it to the pending putc text) if its kind is chosen."""
+        is_putc = e["kind"] == "syscall" and e["name"] == "putc" and "char" in e
+        if self._line_done(e, is_putc):
+            self.close()
+        if is_putc:
+            if self._wanted("putc"):
+                self._add_putc(e)
+        elif self._wanted(e["kind"]):
+            self.close()
             where = _source_of(e)
-            stream.write(describe(e) + (" [%s]" % where if where else "") + "\n")
-            stream.flush()
-    return listener
+            self._write(describe(e) + (" [%s]" % where if where else ""))
+
+    def _line_done(self, e, is_putc):
+        """Whether event e ends the pending text: a putc of another process, or any event after a
+        newline (shown after that event, so the console has printed the newline by then)."""
+        if self._putc is None:
+            return False
+        first, text = self._putc
+        return text.endswith(b"\n") or (is_putc and e["pid"] != first["pid"])
+
+    def _add_putc(self, e):
+        """Adds e's byte to the pending text of its process."""
+        if self._putc is None:
+            self._putc = (e, bytearray())
+        self._putc[1].append(e["char"])
+
+    def close(self):
+        """Shows the pending putc text, if any."""
+        if self._putc is not None:
+            first, text = self._putc
+            self._putc = None
+            self._write(describe({"t": first["t"], "kind": "putc", "pid": first["pid"],
+                                  "text": text.decode("utf-8", "backslashreplace")}))
+
+    def _write(self, line):
+        self._stream.write(line + "\n")
+        self._stream.flush()
 
 
 def _source_of(e):

@@ -44,7 +44,7 @@ def test_each_misbehaving_child_is_killed_alone(run_c):
 
 
 def test_a_bss_bigger_than_ram_fails_the_exec_cleanly(run_c):
-    result = run_c("hugebss")
+    result = run_c("hugebss", keep_events=True)
     assert result.exit_status == 0, result.halt_reason
     assert 'pid 2: exec of "hugebss" failed: out of memory' in result.console
     assert "hugebss ran!" not in result.console
@@ -107,7 +107,7 @@ def test_a_fault_that_never_gets_served_for_good_kills_the_process_instead_of_ha
     monkeypatch.setattr(vmm, "do_pgfault",
                         lambda mm, cause, addr: 0 if addr == 0 and mm is not vmm.check_mm_struct
                         else real(mm, cause, addr))
-    result = boot(program="faultread", quiet_boot=True)
+    result = boot(program="faultread", quiet_boot=True, keep_events=True)
     assert result.exit_status == 0, result.halt_reason
     assert ("pid 2 (faultread) killed: load page fault at 0x0: no progress after %d page faults in a row"
             % trap.MAX_FAULTS_WITHOUT_PROGRESS) in result.console

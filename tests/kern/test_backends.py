@@ -13,8 +13,8 @@ PROGRAMS = pathlib.Path(__file__).parent / "backend_programs"
 
 def assert_same_on_both_backends(**options):
     """Boots with options on the python and the unicorn CPU; the results must be identical."""
-    ref = boot(cpu="python", **options)
-    fast = boot(cpu="unicorn", **options)
+    ref = boot(cpu="python", keep_events=True, **options)
+    fast = boot(cpu="unicorn", keep_events=True, **options)
     assert fast.console == ref.console
     assert fast.events == ref.events
     assert (fast.exit_status, fast.halt_reason) == (ref.exit_status, ref.halt_reason)

@@ -29,7 +29,7 @@ def test_output_does_not_depend_on_the_tick_length(name):
 
 @pytest.mark.parametrize("name", ["forktree", "waitkill", "faultread"])
 def test_same_program_gives_the_same_console_and_events_twice(name):
-    first, second = boot(program=name), boot(program=name)
+    first, second = boot(program=name, keep_events=True), boot(program=name, keep_events=True)
     assert first.console == second.console
     assert first.events == second.events
 

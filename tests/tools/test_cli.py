@@ -89,7 +89,7 @@ def test_run_takes_a_program_and_its_options():
     assert args.program == "forktree"
     assert cli.boot_options(args) == {
         "max_insns": 1000, "tick_insns": 500, "tick_num": 10, "quiet_boot": True, "cow": False,
-        "cpu": "unicorn", "ram_mib": 64, "trace": "t.json", "verbose": True}
+        "cpu": "unicorn", "ram_mib": 64, "trace": "t.json", "keep_events": True, "verbose": True}
     assert args.stats
 
 

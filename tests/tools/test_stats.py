@@ -14,7 +14,7 @@ COWVIEW = pathlib.Path(__file__).parents[1] / "kern" / "mm" / "cowview.c"
 
 @pytest.fixture(scope="module")
 def forktree():
-    return boot(program="forktree", quiet_boot=True)
+    return boot(program="forktree", quiet_boot=True, keep_events=True)
 
 
 def count(events, kind, **fields):
@@ -48,14 +48,14 @@ def test_rows_name_each_process_with_its_parent_exit_code_and_peak_pages(forktre
 
 
 def test_without_cow_no_process_copies_on_write(forktree):
-    eager = boot(program="forktree", quiet_boot=True, cow=False)
+    eager = boot(program="forktree", quiet_boot=True, cow=False, keep_events=True)
     assert totals(process_rows(eager.events))["cow_copies"] == 0 == count(eager.events, "cow")
     assert eager.stats["pages_copied_by_fork"] > 0
     assert totals(process_rows(eager.events))["insns"] == eager.stats["instructions"]
 
 
 def test_a_process_that_writes_a_shared_page_counts_one_cow_copy():
-    result = boot(elf=build_c(COWVIEW), name="cowview", quiet_boot=True)
+    result = boot(elf=build_c(COWVIEW), name="cowview", quiet_boot=True, keep_events=True)
     rows = {r["pid"]: r for r in process_rows(result.events)}
     child_copies = count(result.events, "cow", copied=True)
     assert rows[3]["cow_copies"] >= 1 and rows[2]["cow_copies"] + rows[3]["cow_copies"] == child_copies
@@ -63,7 +63,7 @@ def test_a_process_that_writes_a_shared_page_counts_one_cow_copy():
 
 
 def test_a_run_stopped_early_counts_live_processes_from_their_events():
-    result = boot(program="spin", quiet_boot=True, max_insns=50000)
+    result = boot(program="spin", quiet_boot=True, max_insns=50000, keep_events=True)
     assert result.exit_status == 3
     rows = process_rows(result.events, result.stats["instructions"])
     alive = [r for r in rows if r["exit"] is None and r["pid"] >= 2]

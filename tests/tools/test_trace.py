@@ -2,6 +2,7 @@
 
 import json
 import re
+import sys
 
 import pytest
 
@@ -165,3 +166,71 @@ def test_a_trace_that_cannot_be_written_raises_os_error_naming_the_file():
     with pytest.raises(OSError) as info:
         write_trace([], "/dev/full")
     assert info.value.filename == "/dev/full" and "No space left" in str(info.value)
+
+
+def putc(t, pid, text):
+    """The putc system-call events of pid printing text, one per byte from virtual time t."""
+    return [{"t": t + i, "kind": "syscall", "pid": pid, "num": 30, "name": "putc", "char": byte}
+            for i, byte in enumerate(text.encode())]
+
+
+def feed(printer, events):
+    for e in events:
+        printer(e)
+
+
+def test_consecutive_putc_of_one_process_show_as_one_line_with_its_text(capsys):
+    printer = event_printer(sys.stderr, "syscalls")
+    feed(printer, putc(10, 2, "I am child 3\n") + [{"t": 40, "kind": "syscall", "pid": 2, "num": 1,
+                                                       "name": "exit"}])
+    printer.close()
+    assert capsys.readouterr().err == '[t=10] pid 2 putc "I am child 3\\n"\n[t=40] pid 2 syscall exit (1)\n'
+
+
+def test_a_putc_line_ends_at_another_process_or_at_the_end_of_the_run(capsys):
+    printer = event_printer(sys.stderr, "putc")
+    feed(printer, putc(1, 2, "ab") + putc(5, 3, "c\"d") + [{"t": 9, "kind": "switch", "pid": 2, "prev": 3}]
+         + putc(10, 2, "é"))
+    assert capsys.readouterr().err == '[t=1] pid 2 putc "ab"\n[t=5] pid 3 putc "c\\"d"\n'
+    printer.close()
+    assert capsys.readouterr().err == '[t=10] pid 2 putc "é"\n'
+
+
+def test_a_newline_ends_the_putc_line_at_the_next_event_shown_or_not_and_nothing_else_does(capsys):
+    printer = event_printer(sys.stderr, "putc")
+    feed(printer, putc(1, 2, "x\ny"))
+    assert capsys.readouterr().err == '[t=1] pid 2 putc "x\\n"\n'
+    printer({"t": 7, "kind": "pgfault", "pid": 2, "addr": 0x7ffff000, "cause": 15})
+    assert capsys.readouterr().err == "", "a hidden event does not cut a line short"
+    printer.close()
+    assert capsys.readouterr().err == '[t=3] pid 2 putc "y"\n'
+
+
+@pytest.mark.parametrize("show, expected", [
+    ("all,-putc", ["fork", "syscall"]),
+    ("-putc", ["fork", "syscall"]),
+    ("syscalls,-syscall", ["putc"]),
+    ("procs,putc", ["fork", "putc"]),
+    ("-procs,-syscalls", []),
+])
+def test_show_names_categories_or_kinds_and_a_minus_hides_one(capsys, show, expected):
+    printer = event_printer(sys.stderr, show)
+    feed(printer, [{"t": 0, "kind": "fork", "pid": 1, "child": 2}] + putc(1, 2, "hi")
+         + [{"t": 5, "kind": "syscall", "pid": 2, "num": 18, "name": "getpid"}])
+    printer.close()
+    lines = capsys.readouterr().err.splitlines()
+    assert [line.split()[3] for line in lines] == expected
+
+
+def test_verbose_shows_a_programs_text_as_putc_lines_after_the_console_printed_it(capsys):
+    assert cli.main(["run", "hello", "--quiet-boot", "--show", "syscalls"]) == 0
+    err = capsys.readouterr().err
+    assert 'pid 2 putc "Hello world!!.\\n"' in err and 'pid 2 putc "hello pass.\\n"' in err
+    assert "syscall putc" not in err
+
+
+def test_quiet_boot_hides_the_boot_self_checks_fault_events(capsys):
+    assert cli.main(["run", "exit", "--quiet-boot", "--show", "faults"]) == 0
+    assert "pid 0 page fault" not in capsys.readouterr().err
+    assert cli.main(["run", "exit", "--show", "faults"]) == 0
+    assert "pid 0 page fault at 0x100 (store)" in capsys.readouterr().err

@@ -37,18 +37,19 @@ def load_kernel_image(name, elf):
 
 
 def kern_init(machine, name, elf, tick_insns=10000, tick_num=None, max_insns=None, cow=True,
-              console=None, quiet_boot=False, on_event=None, pgdir_at_exit=False, sched=DEFAULT_SCHED,
-              debugger=None, record_detail=False):
+              console=None, quiet_boot=False, on_event=None, keep_events=False, pgdir_at_exit=False,
+              sched=DEFAULT_SCHED, debugger=None, record_detail=False):
     """Boots the kernel on machine to run program `name` (ELF bytes elf); on_event (or None) sees each
-    kernel event as it happens; pgdir_at_exit prints each process's page table as it exits; sched
-    names the scheduling class (lab5, rr or stride), tick_num its ticks per turn (None: its own);
-    debugger (or None) runs user code in place of the CPU (see trap.debugger);
-    record_detail also records `mm` and `console` events (for a trace or an explorer page).
+    kernel event as it happens, and keep_events keeps them all in events.events; pgdir_at_exit prints
+    each process's page table as it exits; sched names the scheduling class (lab5, rr or stride),
+    tick_num its ticks per turn (None: its own); debugger (or None) runs user code in place of the CPU
+    (see trap.debugger); record_detail also records `mm` and `console` events (for a trace or an
+    explorer page).
     Returns only by exception: Shutdown (clean halt), KernelPanic, proc.Deadlock or trap.InstructionLimit."""
     hw.bind(machine)
     proc.current = None            # no process exists until proc_init (a previous boot's may linger)
     cons_init(console, quiet_boot)
-    events_init(on_event, record_detail)
+    events_init(on_event, keep_events, quiet_boot, record_detail)
     boot_pgdir, bootstack, program, end = load_kernel_image(name, elf)
     proc.bootstack = bootstack
     swap.swap_init_ok = False      # a new boot: swap is off until swap_init (ucore's zeroed BSS)

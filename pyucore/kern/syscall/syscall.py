@@ -105,5 +105,8 @@ def syscall():
         trap.kill_current(tf, "undefined syscall %d" % num, "undefined syscall %d, pid = %d, name = %s.\n"
                      % (num, P.current.pid, P.current.name))
         return
-    emit("syscall", P.current.pid, num=num, name=handler.__name__[4:], epc=tf.epc - 4)   # at its ecall
-    tf.set_reg(10, handler([tf.reg(i) for i in range(11, 16)]))
+    args = [tf.reg(i) for i in range(11, 16)]
+    # putc's byte rides on its event, so a live view can show a program's text (--verbose)
+    detail = {"char": args[0] & 0xFF} if num == SYS_putc else {}
+    emit("syscall", P.current.pid, num=num, name=handler.__name__[4:], epc=tf.epc - 4, **detail)  # at its ecall
+    tf.set_reg(10, handler(args))

@@ -6,7 +6,7 @@ the original's lines and the trapframe, then kill only that process.
 """
 
 from .. import hw
-from ..debug.events import emit
+from ..debug.events import emit, emit_check
 from ..debug.kdebug import debuginfo_eip, disassemble
 from ..debug.panic import panic
 from ..driver import clock
@@ -143,6 +143,7 @@ def pgfault_handler(tf):
     if vmm.check_mm_struct is not None:
         cprintf("%s\n", exception_message(tf.cause))
         print_pgfault(tf)
+        emit_check("pgfault", P.current.pid if P.current else 0, addr=tf.tval, cause=tf.cause, epc=tf.epc)
         mm = vmm.check_mm_struct
     else:
         if P.current is None:
@@ -150,7 +151,7 @@ def pgfault_handler(tf):
             panic("unhandled page fault.\n")
         mm = P.current.mm
         P.current.stats["pgfaults"] += 1
-    emit("pgfault", P.current.pid if P.current else 0, addr=tf.tval, cause=tf.cause, epc=tf.epc)
+        emit("pgfault", P.current.pid, addr=tf.tval, cause=tf.cause, epc=tf.epc)
     ret = vmm.do_pgfault(mm, tf.cause, tf.tval)
     if ret == 0:
         vmm.mm_event(mm, "fault", [ROUNDDOWN(tf.tval, PGSIZE)])

@@ -58,13 +58,13 @@ def test_process_tree_stays_consistent_after_every_syscall(monkeypatch, run_c):
 
 
 def test_forktree_pids_run_from_2_to_0x20_in_fork_order():
-    result = boot(program="forktree", quiet_boot=True)
+    result = boot(program="forktree", quiet_boot=True, keep_events=True)
     forks = [e for e in result.events if e["kind"] == "fork" and e["pid"] >= 2]
     assert [e["child"] for e in forks] == list(range(3, 0x21))
 
 
 def test_orphans_are_reparented_to_init_and_reaped_by_it():
-    result = boot(program="forktree", quiet_boot=True)
+    result = boot(program="forktree", quiet_boot=True, keep_events=True)
     parent_of = {e["child"]: e["pid"] for e in result.events if e["kind"] == "fork"}
     reaper_of = {e["child"]: e["pid"] for e in result.events if e["kind"] == "reap"}
     assert set(reaper_of) == set(range(2, 0x21))
@@ -79,7 +79,7 @@ def test_fork_child_gets_zero_and_parent_gets_the_child_pid():
 
 
 def test_waitkill_goes_through_every_allowed_state_transition():
-    result = boot(program="waitkill", quiet_boot=True)
+    result = boot(program="waitkill", quiet_boot=True, keep_events=True)
     assert result.exit_status == 0, result.halt_reason
     seen = {(e["old"], e["new"]) for e in result.events if e["kind"] == "state"}
     assert seen == {(P.STATE_NAMES[a], P.STATE_NAMES[b]) for a, b in P.ALLOWED_TRANSITIONS}
@@ -92,7 +92,7 @@ def test_a_forbidden_state_change_is_a_kernel_panic():
 
 
 def test_kill_wakes_a_process_sleeping_in_wait_and_it_exits_killed():
-    result = boot(program="waitkill", quiet_boot=True)
+    result = boot(program="waitkill", quiet_boot=True, keep_events=True)
     exits = {e["pid"]: e["code"] for e in result.events if e["kind"] == "exit"}
     assert exits[2] == -9 and exits[3] == -9 and exits[4] == 0
 
