@@ -14,7 +14,7 @@ def boot_stopping_at_every_tick(monkeypatch, **options):
     """Boots with options, the CPU stopped at every timer tick (no tick is replayed)."""
     with monkeypatch.context() as patch:
         patch.setattr(trap, "clock_budget", lambda instret: clock.next_tick - instret)
-        return boot(**options)
+        return boot(keep_events=True, **options)
 
 
 @pytest.mark.parametrize("options", [
@@ -27,7 +27,7 @@ def boot_stopping_at_every_tick(monkeypatch, **options):
 ], ids=["spin", "forktree-odd-ticks", "spin-limit", "forkstress", "forktree-rr", "spin-stride"])
 def test_replaying_quiet_ticks_gives_the_same_run_as_stopping_at_each(monkeypatch, options):
     every = boot_stopping_at_every_tick(monkeypatch, **options)
-    replayed = boot(**options)
+    replayed = boot(keep_events=True, **options)
     assert replayed.console == every.console
     assert replayed.events == every.events
     assert replayed.stats == every.stats
