@@ -72,6 +72,22 @@ LDFLAGS = ["-static", "-Wl,--build-id=none"]
 RUNTIME_HELPER = re.compile(r"undefined symbol: (__\w*(?:[ds]f[23]|ti3)|__(?:fix|float)\w*)\b")
 NO_RUNTIME_NOTE = ("note: pyucore's user library has no floating-point or 128-bit arithmetic support "
                    "(like ucore's)")
+# What a student reaching for the C library gets told, for each missing function or header the
+# compiler names (`call to undeclared function 'printf'`, `'stdlib.h' file not found`).
+LIBC_NOTES = {
+    "printf": "pyucore's user library prints with cprintf (stdio.h), not printf",
+    "puts": "pyucore's user library has cputs (stdio.h, adds a newline), not puts",
+    "putchar": "pyucore's user library has cputchar (stdio.h), not putchar",
+    "sprintf": "pyucore's user library has snprintf (stdio.h), not sprintf",
+    "malloc": "pyucore's user library has no heap (no malloc or free): use static or local arrays",
+    "free": "pyucore's user library has no heap (no malloc or free): use static or local arrays",
+    "sleep": "pyucore has no sleep system call: yield() gives up the CPU",
+    "stdlib.h": "pyucore's user library has no stdlib.h: exit() is in ulib.h, and there is no malloc",
+}
+LIBC_MISSING = re.compile(r"call to undeclared function '(\w+)'|'([\w./]+\.h)' file not found")
+HEADERS_NOTE = ("pyucore's user library has the headers defs.h, error.h, stdarg.h, stdio.h, string.h, "
+                "syscall.h, ulib.h and unistd.h, plus the compiler's own stddef.h, stdint.h and stdbool.h")
+USERLIB_DOCS = " (the user library: docs/userlib.md in pyucore's repository)"
 # Stands for the source's directory in cached warnings: the cache key ignores where a source lives.
 SOURCE_DIR_MARK = "\0source-dir\0"
 
@@ -275,10 +291,23 @@ def _run_compiler(command: list[str], zig_cache: Path | None = None) -> str:
         raise BuildError(f"cannot run the C compiler (python -m ziglang): {exc}") from None
     if result.returncode != 0:
         message = (result.stderr + result.stdout).strip()
-        if RUNTIME_HELPER.search(message):
-            message += "\n" + NO_RUNTIME_NOTE
+        message += "".join("\n" + note for note in _notes(message))
         raise BuildError(message or f"the C compiler failed with exit status {result.returncode}")
     return result.stderr
+
+
+def _notes(message: str) -> list[str]:
+    """The notes that explain a failed build's diagnostics in message: one per C library function or
+    header it misses (LIBC_NOTES), or the missing runtime helpers; [] for any other error."""
+    notes = []
+    for match in LIBC_MISSING.finditer(message):
+        function, header = match.groups()
+        note = LIBC_NOTES.get(function or header) or (HEADERS_NOTE if header else None)
+        if note is not None and "note: " + note + USERLIB_DOCS not in notes:
+            notes.append("note: " + note + USERLIB_DOCS)
+    if RUNTIME_HELPER.search(message):
+        notes.append(NO_RUNTIME_NOTE)
+    return notes
 
 
 def _cache_path(key: str, suffix: str = ".elf") -> Path:

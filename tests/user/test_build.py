@@ -2,6 +2,7 @@
 
 import io
 import os
+import re
 
 import capstone
 import pytest
@@ -384,3 +385,39 @@ def test_a_file_that_is_not_c_source_is_a_build_error_before_compiling(monkeypat
     source.write_bytes(content)
     with pytest.raises(BuildError, match=message):
         build_c(source)
+
+
+@pytest.mark.parametrize("program, note", [
+    ('#include <stdio.h>\nint main(void) { printf("hi\\n"); return 0; }\n',
+     "note: pyucore's user library prints with cprintf (stdio.h), not printf"),
+    ("#include <stdlib.h>\nint main(void) { return 0; }\n",
+     "note: pyucore's user library has no stdlib.h: exit() is in ulib.h, and there is no malloc"),
+    ("#include <math.h>\nint main(void) { return 0; }\n",
+     "note: pyucore's user library has the headers defs.h, error.h, stdarg.h, stdio.h"),
+])
+def test_a_program_written_for_the_c_library_gets_a_one_line_hint(tmp_path, program, note):
+    with pytest.raises(BuildError) as info:
+        build_c(write_c(tmp_path, "libc.c", program))
+    hints = [line for line in str(info.value).splitlines() if line.startswith("note: ")]
+    assert len(hints) == 1 and hints[0].startswith(note) and hints[0].endswith("docs/userlib.md in pyucore's repository)")
+
+
+def test_unistd_h_numbers_only_the_system_calls_the_kernel_serves():
+    from pyucore.kern.syscall import syscall
+    header = (build.LIBS_DIR / "unistd.h").read_text()
+    numbers = {name: int(value) for name, value in re.findall(r"#define (SYS_\w+)\s+(\d+)", header)}
+    lab6 = {"SYS_gettime"}
+    assert {n for name, n in numbers.items() if name not in lab6} == set(syscall.syscalls)
+    assert not {"SYS_sleep", "SYS_brk", "SYS_mmap"} & numbers.keys()
+
+
+def test_the_user_library_reference_names_every_function_the_headers_declare():
+    docs = (build.USER_DIR.parents[1] / "docs" / "userlib.md").read_text()
+    declared = set()
+    for header in ("ulib.h", "stdio.h", "string.h", "syscall.h"):
+        declared |= set(re.findall(r"\b(\w+)\(", re.sub(r"/\*.*?\*/", "", (build.LIBS_DIR / header).read_text(),
+                                                        flags=re.S)))
+    declared -= {"__attribute__", "format", "__printf_like", "__panic", "__warn", "if", "while", "_Static_assert"}
+    missing = sorted(name for name in declared if name not in docs and not name.startswith("sys_"))
+    assert missing == []
+    assert "sys_*" in docs or "`sys_" in docs

@@ -19,7 +19,7 @@ from ..libs.error import (
 from ..libs.list import list_entry
 from ..libs.sbi import sbi_shutdown
 from ..libs.skew_heap import skew_heap_entry
-from ..libs.stdio import cprintf
+from ..libs.stdio import cprintf, cputs
 from ..mm import pmm, vmm
 from ..mm.memlayout import KSTACKPAGE, KSTACKSIZE, USTACKSIZE, USTACKTOP
 from ..mm.mmu import PGSHIFT, PGSIZE, PTE_R, PTE_U, PTE_USER, PTE_W, PTE_X, ROUNDDOWN
@@ -535,7 +535,7 @@ def do_execve(name, length, binary, size):
         return -E_INVAL
     local_name = local_name.split(b"\0")[0].decode("latin-1")[:PROC_NAME_LEN]
     if mm is not None:
-        cprintf("mm != NULL")
+        cputs("mm != NULL")
         _drop_mm(current)
     ret = load_icode(image)
     if ret != 0:
