@@ -6,8 +6,8 @@ line (grep -E '^RE$'); an inverted pattern must not match. A test scores 7 point
 "check result" patterns hold and 3 more when all the common "check output" (boot) patterns hold.
 
 Two pattern sets exist, the 2024 NKU template's (the default: its boot lines include the lab3 swap
-check) and the 2025 variant's (fewer boot lines, no `trapframe at 0xf.*` requirement); see
-ucore/grade-expectations.md. A third is lab6's grader (`--lab lab6`): one test, `priority`, 40 points
+check) and the 2025 variant's (fewer boot lines, no `trapframe at 0xf.*` requirement), each as its
+year's grade.sh lists them. A third is lab6's grader (`--lab lab6`): one test, `priority`, 40 points
 for its lines and 10 for the boot lines; lab5's tests then run again on the lab6 kernel as extra
 checks that are reported but not scored.
 """

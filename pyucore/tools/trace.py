@@ -2,7 +2,7 @@
 event for `--verbose` / `--show`.
 
 Time: an event's `t` is the number of user instructions retired so far. The trace maps one retired
-instruction to one microsecond, so a timer tick (10,000 instructions, nominally 10 ms, SPEC 3.4) is
+instruction to one microsecond, so a timer tick (10,000 instructions, nominally 10 ms as in ucore) is
 10 ms on the Perfetto timeline. Kernel work takes no virtual time: what the kernel does between two
 user instructions (a fork, a switch, a reap) happens at one instant.
 

@@ -45,7 +45,8 @@ LAB6_PROGRAMS = {
     "matrix": "21 children multiply 10x10 matrices, each a different number of times (CPU-heavy)",
 }
 
-# Target and code model of the ucore user ABI (SPEC 2).
+# Target and code model of the ucore user ABI: RV64IMAC user code (no floating point), the medany
+# code model, as ucore's user programs are built.
 TARGET_FLAGS = [
     "-target", "riscv64-freestanding-none",
     "-mcpu=generic_rv64+m+a+c",

@@ -31,7 +31,8 @@ from pyucore.machine.riscv import CAUSE_BREAKPOINT, SATP_MODE_SV39, SSTATUS_SIE,
 
 PROC_UNINIT, PROC_SLEEPING, PROC_RUNNABLE, PROC_ZOMBIE = 0, 1, 2, 3
 STATE_NAMES = {0: "uninit", 1: "sleeping", 2: "runnable", 3: "zombie"}
-# The transitions of facts.md section 4; every change of state is checked against them.
+# ucore lab5's state transitions: created (uninit) -> runnable, runnable <-> sleeping (wait, and its
+# wakeup), runnable -> zombie (exit). Every change of state is checked against them.
 ALLOWED_TRANSITIONS = {
     (PROC_UNINIT, PROC_RUNNABLE), (PROC_RUNNABLE, PROC_SLEEPING), (PROC_SLEEPING, PROC_RUNNABLE),
     (PROC_RUNNABLE, PROC_ZOMBIE),
