@@ -128,7 +128,7 @@ def test_a_lifo_swap_manager_is_not_fifo(monkeypatch):
 
 
 def test_a_page_fault_mapping_read_only_pages_is_caught(monkeypatch):
-    monkeypatch.setattr(vmm, "_vma_perm", lambda vma: vmm.PTE_U | vmm.PTE_R)
+    monkeypatch.setattr(vmm, "vma_perm", lambda vma: vmm.PTE_U | vmm.PTE_R)
     assert any("not user-writable" in p for p in problems_of("do_pgfault"))
 
 

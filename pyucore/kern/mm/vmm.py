@@ -151,7 +151,7 @@ def exit_mmap(mm):
         pmm.exit_range(mm.pgdir, vma.vm_start, vma.vm_end)
 
 
-def _vma_perm(vma):
+def vma_perm(vma):
     """PTE permissions for a page of vma (ucore gives a read-only VMA no R; pyucore fixes that)."""
     perm = PTE_U
     if vma.vm_flags & VM_READ:
@@ -271,7 +271,7 @@ def do_pgfault(mm, error_code, addr):
         _report(error_code, "not valid access to addr %x: its vma does not allow it\n", addr)
         return -E_INVAL
     la = ROUNDDOWN(addr, PGSIZE)
-    perm = _vma_perm(vma)
+    perm = vma_perm(vma)
     # LAB3:EXERCISE1 do_pgfault BEGIN
     # do_pgfault - find the PTE of the faulting page la, and map a new page there when it has none
     # (1) ptep = pmm.get_pte(mm.pgdir, la, True): the address of la's PTE, page tables made as needed;

@@ -22,7 +22,7 @@ from ..libs.skew_heap import skew_heap_entry
 from ..libs.stdio import cprintf, cputs
 from ..mm import pmm, vmm
 from ..mm.memlayout import KSTACKPAGE, KSTACKSIZE, USTACKSIZE, USTACKTOP
-from ..mm.mmu import PGSHIFT, PGSIZE, PTE_R, PTE_U, PTE_USER, PTE_W, PTE_X, ROUNDDOWN
+from ..mm.mmu import PGSHIFT, PGSIZE, PTE_R, PTE_U, PTE_W, PTE_X, ROUNDDOWN
 from ..schedule import sched
 from ..syscall import syscall
 from ..trap import trap
@@ -518,8 +518,11 @@ def _setup_ustack(mm):
     ret = vmm.mm_map(mm, USTACKTOP - USTACKSIZE, USTACKSIZE, vmm.VM_READ | vmm.VM_WRITE | vmm.VM_STACK)
     if ret != 0:
         return ret
+    # the VMA's permissions (read/write, not ucore's PTE_USER with X), as every later stack page gets
+    # from do_pgfault or a swap-in: the stack is never executable, at any RAM size
+    perm = vmm.vma_perm(vmm.find_vma(mm, USTACKTOP - 1))
     for i in range(1, 5):
-        if pmm.pgdir_alloc_page(mm.pgdir, USTACKTOP - i * PGSIZE, PTE_USER) is None:
+        if pmm.pgdir_alloc_page(mm.pgdir, USTACKTOP - i * PGSIZE, perm) is None:
             return -E_NO_MEM
     return 0
 

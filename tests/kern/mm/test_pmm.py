@@ -75,3 +75,32 @@ def test_boot_reports_the_memory_map_of_a_smaller_ram():
     result = boot(program="hello", ram_mib=16)
     assert "  memory: 0x00e00000, [0x80200000, 0x80ffffff]." in result.console
     assert "init check memory pass." in result.console
+
+
+def test_a_cow_copy_range_that_runs_out_of_memory_leaves_no_stale_writable_translation(monkeypatch):
+    from pyucore.kern import hw
+    from pyucore.kern.libs.error import E_NO_MEM
+    from pyucore.kern.mm import vmm
+    from pyucore.kern.mm.mmu import PGSHIFT, PTE_R, PTE_U, PTE_W
+    from pyucore.machine import MachineTrap
+    from pyucore.machine.riscv import ACCESS_STORE, CAUSE_STORE_PAGE_FAULT, SATP_MODE_SV39
+    assert boot(program="hello", quiet_boot=True).exit_status == 0     # a kernel to call directly
+    parent, child = vmm.mm_create(), vmm.mm_create()
+    assert P.setup_pgdir(parent) == 0 and P.setup_pgdir(child) == 0
+    # two pages 2 MiB apart: the child needs a second page table for the second one
+    for la in (0x800000, 0xA00000):
+        assert pmm.pgdir_alloc_page(parent.pgdir, la, PTE_U | PTE_R | PTE_W) is not None
+    hw.mmu.satp = SATP_MODE_SV39 | (parent.pgdir >> PGSHIFT)
+    hw.mmu.translate(0x800000, ACCESS_STORE)                             # a writable translation, cached
+    tables = []
+
+    def alloc_pages_until_the_second_table(n):
+        tables.append(n)
+        return None if len(tables) > 2 else real_alloc_pages(n)
+    real_alloc_pages = pmm.alloc_pages
+    monkeypatch.setattr(pmm, "alloc_pages", alloc_pages_until_the_second_table)
+    assert pmm.copy_range(child.pgdir, parent.pgdir, 0x800000, 0xA01000, 1) == -E_NO_MEM
+    monkeypatch.setattr(pmm, "alloc_pages", real_alloc_pages)
+    with pytest.raises(MachineTrap) as trap:
+        hw.mmu.translate(0x800000, ACCESS_STORE)
+    assert trap.value.cause == CAUSE_STORE_PAGE_FAULT, "the page was write-protected for COW"

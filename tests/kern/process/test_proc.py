@@ -1,5 +1,7 @@
 """Processes: the tree, states, pids, reparenting, and the limits of fork."""
 
+import re
+
 import pytest
 
 from pyucore.api import boot
@@ -110,3 +112,18 @@ def test_fork_bomb_of_live_children_gets_out_of_memory_and_leaks_nothing(run_c, 
     assert result.exit_status == 0, result.halt_reason
     assert "fork failed with %d after" % -E_NO_MEM in result.console
     assert "init check memory pass." in result.console
+
+
+@pytest.mark.parametrize("ram_mib", [4, 128])
+def test_code_on_the_stack_never_runs_at_any_ram_size(run_c, ram_mib):
+    result = run_c("execstack", ram_mib=ram_mib)
+    assert result.exit_status == 0, result.halt_reason
+    assert re.search(r"^pid 2 \(execstack\) killed: instruction page fault at 0x7ffff[0-9a-f]{3}, ", result.console,
+                     re.M)
+    assert "code on the stack ran" not in result.console and "init check memory pass." in result.console
+
+
+def test_the_stack_pages_exec_maps_are_readable_and_writable_not_executable():
+    console = boot(program="pgdir", quiet_boot=True).console
+    stack = re.findall(r"^    0x7fff[0-9a-f]{4}\.\.0x7fff[0-9a-f]{4}  1 page    (\S+) ", console, re.M)
+    assert stack == ["RW-U-"] * 4
