@@ -82,3 +82,18 @@ def ide_copy_secs(ideno, dst_secno, src_secno, nsecs):
         data.extend(bytes(hi - len(data)))
     data[lo:hi] = src
     return 0
+
+
+def ide_exchange_secs(ideno, secno, pa, nsecs):
+    """Swaps nsecs sectors from secno with the bytes in RAM at physical address pa (the disk gets what
+    RAM held, RAM what the disk held); 0, or -1 for a bad range."""
+    if not _range_ok(ideno, secno, nsecs):
+        return -1
+    data = _disks[ideno][1]
+    lo, hi = secno * SECTSIZE, (secno + nsecs) * SECTSIZE
+    if len(data) < hi:
+        data.extend(bytes(hi - len(data)))
+    on_disk = bytes(data[lo:hi])
+    data[lo:hi] = hw.ram.read(pa, hi - lo)
+    hw.ram.write(pa, on_disk)
+    return 0

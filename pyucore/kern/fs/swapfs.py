@@ -7,7 +7,8 @@ slot number shifted left by 8 (bit 0, V, stays clear). Slot 0 is never used, so 
 
 from ..debug.panic import panic
 from ..driver.ide import (
-    SECTSIZE, ide_copy_secs, ide_device_size, ide_device_valid, ide_read_secs, ide_write_secs,
+    SECTSIZE, ide_copy_secs, ide_device_size, ide_device_valid, ide_exchange_secs, ide_read_secs,
+    ide_write_secs,
 )
 from ..mm.mmu import PGSIZE
 
@@ -53,3 +54,9 @@ def swapfs_copy(dst_entry, src_entry):
     """Copies slot src_entry into slot dst_entry; 0, or -1 on a disk error."""
     return ide_copy_secs(SWAP_DEV_NO, swap_offset(dst_entry) * PAGE_NSECT,
                          swap_offset(src_entry) * PAGE_NSECT, PAGE_NSECT)
+
+
+def swapfs_exchange(entry, page_pa):
+    """Swaps slot entry with the page at physical address page_pa (each gets the other's data); 0, or
+    -1 on a disk error."""
+    return ide_exchange_secs(SWAP_DEV_NO, swap_offset(entry) * PAGE_NSECT, page_pa, PAGE_NSECT)

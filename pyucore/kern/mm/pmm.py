@@ -5,6 +5,7 @@ the kernel virtual address ucore would print.
 """
 
 import struct
+from contextlib import contextmanager
 
 from .. import hw
 from ..debug.panic import kassert, panic
@@ -31,6 +32,10 @@ boot_pgdir = 0        # physical address of the boot page directory
 boot_cr3 = 0
 _zero_page = bytes(PGSIZE)
 stats = None          # counters shared with the rest of the kernel (dict), set by pmm_init
+# Pages (and swap slots) only page faults may take: enough for a few faults, each of which needs at
+# most a page and two page tables. keep_reserve is set inside fault_reserve_kept() (fork, exec).
+FAULT_RESERVE = 16
+keep_reserve = False
 
 
 def KADDR(pa):
@@ -68,13 +73,34 @@ def pte2page(pte):
 def alloc_pages(n):
     """n contiguous free pages (ref 0), or None when memory is exhausted. Once swap is on, an
     allocation that fails swaps pages out one at a time and retries until it succeeds or nothing more
-    can go out (ucore retries only for n == 1; a fork under pressure needs a 2-page kernel stack)."""
-    page = pmm_manager.alloc_pages(n)
+    can go out (ucore retries only for n == 1; a fork under pressure needs a 2-page kernel stack).
+    Inside fault_reserve_kept(), the last FAULT_RESERVE free pages are out of reach."""
+    page = _alloc_outside_reserve(n)
     while page is None and swap.swap_init_ok and swap.swap_reclaim(1):
-        page = pmm_manager.alloc_pages(n)
+        page = _alloc_outside_reserve(n)
     if page is not None:
         stats["pages_allocated"] += n
     return page
+
+
+def _alloc_outside_reserve(n):
+    """n pages from the allocator, or None, also when keeping the reserve forbids taking them."""
+    if keep_reserve and pmm_manager.nr_free_pages() - n < FAULT_RESERVE:
+        return None
+    return pmm_manager.alloc_pages(n)
+
+
+@contextmanager
+def fault_reserve_kept():
+    """Inside, allocations leave FAULT_RESERVE free pages and (swap.swap_slot_alloc) FAULT_RESERVE free
+    swap slots untouched: fork and exec run inside, so they fail with -E_NO_MEM while the page faults of
+    the processes that exist (a stack page, a copy-on-write break, a page table) can still be served."""
+    global keep_reserve
+    outer, keep_reserve = keep_reserve, True
+    try:
+        yield
+    finally:
+        keep_reserve = outer
 
 
 def alloc_page():
@@ -121,7 +147,8 @@ def page_init(mem_begin, freemem, mem_end):
 
 def pmm_init(kernel_end, boot_pgdir_pa):
     """Sets up the allocator over the RAM after the kernel image and the boot page table; runs the checks."""
-    global pmm_manager, boot_pgdir, boot_cr3, stats
+    global pmm_manager, boot_pgdir, boot_cr3, stats, keep_reserve
+    keep_reserve = False
     stats = {"pages_allocated": 0, "pages_freed": 0, "pages_copied_by_fork": 0,
              "cow_faults": 0, "cow_copies": 0, "swap_outs": 0, "swap_ins": 0}
     pmm_manager = default_pmm_manager(pages, NBASE)

@@ -21,8 +21,14 @@ How pyucore's swap works, and where it differs from ucore's:
   listed again by the write fault that makes it private. Shared pages never written (program text)
   stay in memory until their processes exit.
 - Under memory pressure alloc_pages calls swap_reclaim: the victims come from check_mm_struct while the
-  self-check runs (as ucore's swap_out(check_mm_struct, ...)), else from current's mm first, then from
-  the other mms in creation order (ucore lab5 never swaps user processes at all).
+  self-check runs (as ucore's swap_out(check_mm_struct, ...)), else from the mms with listed pages in
+  the order they got them, current's mm last (ucore lab5 never swaps user processes at all). An mm
+  whose list is found empty is not visited again until a page is listed, and a full disk ends a
+  reclaim at once, so a failed allocation costs the same with 4,000 processes as with 10.
+- fork and exec leave a reserve of free pages and free slots (pmm.fault_reserve_kept) for the page
+  faults of the processes that exist; a swap-in that finds memory and the disk full trades places with
+  a victim (the victim goes into the slot the page leaves), so a fork bomb gets -E_NO_MEM while its
+  parent can still bring its own pages back.
 - fork of a page that is on disk (copy_range) copies its slot to a new slot for the child, disk to disk:
   it needs no memory, and the child brings its copy in on its own fault. Same with and without COW.
 - The `swap_out:` / `swap_in:` lines are printed for the boot self-check only (check_mm_struct set),
@@ -59,13 +65,15 @@ _mms = {}                # id(mm) -> mm, for every mm with a replacement list, i
 _by_pgdir = {}           # pgdir -> mm, for those of them whose page directory has been looked up
 _indexed = {}            # id(mm) -> the pgdir under which mm is in _by_pgdir
 _unindexed = {}          # id(mm) -> mm, for those not in _by_pgdir yet (their pgdir may be unset)
+_listed = {}             # id(mm) -> mm, for the mms whose replacement list may hold pages, in the
+                         # order they got one listed: reclaim visits only these
 
 
 def swap_init():
     """Brings up swap on the swap disk with the FIFO manager, runs check_swap, then grows the disk for
     user processes. Returns 0; panics on a disk of unusable size."""
-    global swap_init_ok, sm, swap_map, _mms, _by_pgdir, _indexed, _unindexed
-    swap_init_ok, _mms, _by_pgdir, _indexed, _unindexed = False, {}, {}, {}, {}
+    global swap_init_ok, sm, swap_map, _mms, _by_pgdir, _indexed, _unindexed, _listed
+    swap_init_ok, _mms, _by_pgdir, _indexed, _unindexed, _listed = False, {}, {}, {}, {}, {}
     swapfs.swapfs_init()
     if not 7 <= swapfs.max_swap_offset < swapfs.MAX_SWAP_OFFSET_LIMIT:
         panic("bad max_swap_offset %08x.\n", swapfs.max_swap_offset)
@@ -103,6 +111,7 @@ def swap_exit_mm(mm):
     if pgdir is not None and _by_pgdir.get(pgdir) is mm:
         del _by_pgdir[pgdir]
     _unindexed.pop(id(mm), None)
+    _listed.pop(id(mm), None)
     mm.sm_priv = None
 
 
@@ -110,6 +119,7 @@ def swap_map_swappable(mm, addr, page, swap_in):
     """Tells the manager that page is now mapped at addr in mm (swap_in: it just came from disk);
     records addr in page.pra_vaddr. Returns 0."""
     page.pra_vaddr = addr
+    _listed.setdefault(id(mm), mm)
     return sm.map_swappable(mm, addr, page, swap_in)
 
 
@@ -145,7 +155,10 @@ def swap_track(pgdir, la, page):
 
 def swap_slot_alloc(addr):
     """A free slot for the page at addr, now marked in use: addr's home slot addr/PGSIZE + 1 when it is
-    on the disk and free, else the lowest free one; None when the disk is full."""
+    on the disk and free, else the lowest free one; None when the disk is full, or down to its last
+    pmm.FAULT_RESERVE free slots inside pmm.fault_reserve_kept()."""
+    if not slot_available():
+        return None
     slot = addr // PGSIZE + 1
     if slot >= len(swap_map) or swap_map[slot]:
         slot = swap_map.find(0)
@@ -153,6 +166,13 @@ def swap_slot_alloc(addr):
             return None
     swap_map[slot] = 1
     return slot
+
+
+def slot_available():
+    """True iff swap_slot_alloc can give a slot now."""
+    if pmm.keep_reserve:
+        return swap_map.count(0) > pmm.FAULT_RESERVE
+    return swap_map.find(0) >= 0
 
 
 def _used_slot(entry):
@@ -174,28 +194,18 @@ def swap_out(mm, n, in_tick):
     shared (ref > 1), leave the list. Returns how many pages went out (fewer when mm has no evictable
     page or the disk is full)."""
     i, gone = 0, []
-    while i < n:
-        victim = sm.swap_out_victim(mm, in_tick)
+    while i < n and slot_available():
+        victim = _next_victim(mm, in_tick)
         if victim is None:
             break
-        addr, page = victim
-        ptep = pmm.get_pte(mm.pgdir, addr, False)
-        pte = 0 if ptep is None else hw.ram.read_u64(ptep)
-        if not pte & PTE_V or pmm.pte2page(pte) is not page or page.ref > 1:
-            continue
+        addr, page, ptep = victim
         slot = swap_slot_alloc(addr)
-        if slot is None:
-            sm.map_swappable(mm, addr, page, 0)
-            break
         entry = swapfs.swap_entry(slot)
         kassert(swapfs.swapfs_write(entry, pmm.page2pa(page)) == 0, "swap disk write failed")
         if vmm.check_mm_struct is not None:
             cprintf("swap_out: i %d, store page in vaddr 0x%x to disk swap entry %d\n", i, addr, slot)
-        hw.ram.write_u64(ptep, entry)
-        pmm.tlb_invalidate(mm.pgdir, addr)
-        kassert(page_ref_dec(page) == 0)
+        _unmap_victim(mm, addr, page, ptep, entry)
         pmm.free_page(page)
-        pmm.stats["swap_outs"] += 1
         gone.append(addr)
         i += 1
     if gone:
@@ -203,16 +213,60 @@ def swap_out(mm, n, in_tick):
     return i
 
 
-def swap_reclaim(n):
-    """Swaps out up to n pages to make room: from check_mm_struct while a self-check runs, else from
-    the other mms in creation order and from current's mm last (taking the running process's own pages
-    first makes it evict the page it needs next, fault after fault). Returns how many went out."""
+def _next_victim(mm, in_tick):
+    """(addr, page, ptep) of the page the manager picks from mm's list that can go out (mapped at its
+    address and not shared; the others leave the list on the way), or None when the list has none
+    (mm then stops being visited by swap_reclaim until a page is listed again)."""
+    while True:
+        victim = sm.swap_out_victim(mm, in_tick)
+        if victim is None:
+            _listed.pop(id(mm), None)
+            return None
+        addr, page = victim
+        ptep = pmm.get_pte(mm.pgdir, addr, False)
+        pte = 0 if ptep is None else hw.ram.read_u64(ptep)
+        if pte & PTE_V and pmm.pte2page(pte) is page and page.ref == 1:
+            return addr, page, ptep
+
+
+def _unmap_victim(mm, addr, page, ptep, entry):
+    """The victim page at addr of mm is on disk under entry: its PTE holds the entry now and the page
+    has no reference left (the caller reuses or frees it)."""
+    hw.ram.write_u64(ptep, entry)
+    pmm.tlb_invalidate(mm.pgdir, addr)
+    kassert(page_ref_dec(page) == 0)
+    pmm.stats["swap_outs"] += 1
+
+
+def _reclaim_order():
+    """Yields the mms to take victims from, in order: check_mm_struct alone while a self-check runs,
+    else the mms with listed pages, current's last (taking the running process's own pages first makes
+    it evict the page it needs next, fault after fault). Lazily: the first that has a victim ends the
+    search in a step or two however many mms there are (an mm found empty has left _listed)."""
     if vmm.check_mm_struct is not None:
-        return swap_out(vmm.check_mm_struct, n, 0)
+        yield vmm.check_mm_struct
+        return
     last = proc.current.mm if proc.current is not None else None
-    order = [mm for mm in _mms.values() if mm is not last] + [mm for mm in _mms.values() if mm is last]
+    seen = set()
+    while True:
+        mm = next((m for m in _listed.values() if m is not last and id(m) not in seen), None)
+        if mm is None:
+            break
+        seen.add(id(mm))
+        yield mm
+    if last is not None and id(last) in _listed:
+        yield last
+
+
+def swap_reclaim(n):
+    """Swaps out up to n pages to make room, from the mms of _reclaim_order(). Returns how many went
+    out. Its cost does not grow with the number of processes: only mms with listed pages are visited
+    (each listed page that cannot go out is dropped at its first look), and a full disk ends it at
+    once."""
     done = 0
-    for mm in order:
+    for mm in _reclaim_order():
+        if not slot_available():
+            break
         done += swap_out(mm, n - done, 0)
         if done == n:
             break
@@ -222,16 +276,37 @@ def swap_reclaim(n):
 def swap_in(mm, addr):
     """Reads the page whose swap entry is in mm's PTE for addr into a new page and frees its slot (the
     PTE itself is left to the caller). Returns the page (ref 0), or None when no page can be had.
-    ucore's swap_in(mm, addr, ptr_result) returns it through ptr_result."""
-    page = pmm.alloc_page()
-    if page is None:
-        return None
+    With no free page and no slot to make one, a victim takes the slot the page leaves
+    (_swap_in_exchange). ucore's swap_in(mm, addr, ptr_result) returns it through ptr_result."""
     entry = hw.ram.read_u64(pmm.get_pte(mm.pgdir, addr, False))
     _used_slot(entry)
+    page = pmm.alloc_page()
+    if page is None:
+        return _swap_in_exchange(entry)
     kassert(swapfs.swapfs_read(entry, pmm.page2pa(page)) == 0, "swap disk read failed")
     swap_free(entry)
     if vmm.check_mm_struct is not None:
         cprintf("swap_in: load disk swap entry %d with swap_page in vadr 0x%x\n", entry >> 8, addr)
+    pmm.stats["swap_ins"] += 1
+    return page
+
+
+def _swap_in_exchange(entry):
+    """swap_in when memory and the disk are both full: the next victim of _reclaim_order() and the page
+    in slot entry trade places (the disk exchanges the slot with the victim's page), so bringing a page
+    back never needs a free slot. Returns the page now holding entry's data (ref 0), or None when no
+    page can go out."""
+    for victim_mm in _reclaim_order():
+        victim = _next_victim(victim_mm, 0)
+        if victim is not None:
+            break
+    else:
+        return None
+    addr, page, ptep = victim
+    kassert(swapfs.swapfs_exchange(entry, pmm.page2pa(page)) == 0, "swap disk exchange failed")
+    hw.cpu.invalidate_page(pmm.page2pa(page))       # new contents: drop code translated from the old
+    _unmap_victim(victim_mm, addr, page, ptep, entry)
+    vmm.mm_event(victim_mm, "swap-out", [addr])
     pmm.stats["swap_ins"] += 1
     return page
 

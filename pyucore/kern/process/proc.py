@@ -252,7 +252,8 @@ def kernel_thread(fn, arg, clone_flags):
 
 def setup_kstack(proc):
     """Gives proc a kernel stack of KSTACKPAGE pages; 0 or -E_NO_MEM."""
-    page = pmm.alloc_pages(KSTACKPAGE)
+    with pmm.fault_reserve_kept():      # a new process may not take the memory page faults need
+        page = pmm.alloc_pages(KSTACKPAGE)
     if page is None:
         return -E_NO_MEM
     proc.kstack = pmm.page2pa(page)
@@ -287,14 +288,15 @@ def copy_mm(clone_flags, proc, share):
         mm = oldmm
     else:
         mm = vmm.mm_create()
-        if setup_pgdir(mm) != 0:
-            vmm.mm_destroy(mm)
-            return -E_NO_MEM
-        if vmm.dup_mmap(mm, oldmm, share) != 0:
-            vmm.exit_mmap(mm)
-            put_pgdir(mm)
-            vmm.mm_destroy(mm)
-            return -E_NO_MEM
+        with pmm.fault_reserve_kept():  # a new process may not take the memory page faults need
+            if setup_pgdir(mm) != 0:
+                vmm.mm_destroy(mm)
+                return -E_NO_MEM
+            if vmm.dup_mmap(mm, oldmm, share) != 0:
+                vmm.exit_mmap(mm)
+                put_pgdir(mm)
+                vmm.mm_destroy(mm)
+                return -E_NO_MEM
     vmm.mm_count_inc(mm)
     proc.mm = mm
     proc.cr3 = SATP_MODE_SV39 | (mm.pgdir >> PGSHIFT)
@@ -541,7 +543,8 @@ def do_execve(name, length, binary, size):
     if mm is not None:
         cputs("mm != NULL")
         _drop_mm(current)
-    ret = load_icode(image)
+    with pmm.fault_reserve_kept():      # a new program may not take the memory page faults need
+        ret = load_icode(image)
     if ret != 0:
         cprintf("pid %d: exec of \"%s\" failed: %e\n", current.pid, local_name, ret)
         do_exit(ret)

@@ -202,3 +202,56 @@ def test_the_swap_disk_grows_for_user_processes_after_the_boot_check():
     assert swapfs.max_swap_offset == (8 << 20) // PGSIZE // 4
     boot(program="hello", ram_mib=128, quiet_boot=True)
     assert swapfs.max_swap_offset == swap.USER_SWAP_PAGES
+
+
+def _counting_swap_outs(monkeypatch):
+    """Counts the calls of swap.swap_out from now on; returns the list that grows by one per call."""
+    calls, real = [], swap.swap_out
+    monkeypatch.setattr(swap, "swap_out", lambda mm, n, in_tick: calls.append(mm) or real(mm, n, in_tick))
+    return calls
+
+
+def test_a_failed_reclaim_visits_no_process_whose_list_is_empty(kernel, monkeypatch):
+    # 40 processes whose only page is shared copy-on-write: the first reclaim drops them from the lists
+    # once; later ones visit none of them, so a failed allocation costs the same with 40 as with none
+    parent = _user_mm(1)
+    _fill(parent, 0x800000, 1)
+    children = []
+    for _ in range(40):
+        children.append(vmm.mm_create())
+        assert proc.setup_pgdir(children[-1]) == 0 and vmm.dup_mmap(children[-1], parent, 1) == 0
+    calls = _counting_swap_outs(monkeypatch)
+    assert swap.swap_reclaim(1) == 0
+    first = len(calls)
+    assert swap.swap_reclaim(1) == 0 and swap.swap_reclaim(1) == 0
+    assert len(calls) == first, "a failed reclaim visited processes with nothing to give again"
+    for mm in children + [parent]:
+        _free_mm(mm)
+
+
+def test_a_reclaim_with_the_swap_disk_full_visits_no_process(kernel, monkeypatch):
+    mms = [_user_mm(1) for _ in range(20)]
+    for mm in mms:
+        _fill(mm, 0x800000, 2)
+    monkeypatch.setattr(swap, "swap_map", bytearray(b"\x01" * len(swap.swap_map)))
+    calls = _counting_swap_outs(monkeypatch)
+    assert swap.swap_reclaim(1) == 0 and calls == []
+    monkeypatch.undo()
+    for mm in mms:
+        _free_mm(mm)
+
+
+def test_a_swap_in_with_memory_and_the_disk_full_trades_places_with_a_victim(kernel, monkeypatch):
+    mm = _user_mm(2)
+    _fill(mm, 0x800000, 0x61)
+    _fill(mm, 0x801000, 0x62)
+    assert swap.swap_out(mm, 1, 0) == 1                       # 0x800000 goes to disk
+    slot = swapfs.swap_offset(_pte(mm, 0x800000))
+    full = bytearray(b"\x01" * len(swap.swap_map))
+    monkeypatch.setattr(swap, "swap_map", full)
+    monkeypatch.setattr(pmm.pmm_manager, "alloc_pages", lambda n: None)
+    assert _read(mm, 0x800000) == b"\x61" * PGSIZE           # back, though no page and no slot was free
+    assert not _pte(mm, 0x801000) & PTE_V and swapfs.swap_offset(_pte(mm, 0x801000)) == slot
+    monkeypatch.undo()
+    assert _read(mm, 0x801000) == b"\x62" * PGSIZE
+    _free_mm(mm)

@@ -106,12 +106,16 @@ def test_fork_bomb_of_zombies_stops_at_max_process_and_everything_is_reaped(run_
     assert "forkbomb pass." in result.console and "init check memory pass." in result.console
 
 
-@pytest.mark.parametrize("ram_mib", [8, 128])
-def test_fork_bomb_of_live_children_gets_out_of_memory_and_leaks_nothing(run_c, ram_mib):
-    result = run_c("forkbomb", ram_mib=ram_mib)
+@pytest.mark.parametrize("ram_mib, cow", [(8, True), (128, True), (16, False)], ids=["8-cow", "128-cow", "16-eager"])
+def test_a_fork_bomb_under_swap_fails_fork_and_every_process_survives_to_be_reaped(run_c, ram_mib, cow):
+    # children yield then exit; pages (the parent's among them) go to swap as the forks go on: fork must
+    # fail while the faults of the processes that exist can still be served
+    result = run_c("forkbomb_yield", ram_mib=ram_mib, cow=cow)
     assert result.exit_status == 0, result.halt_reason
-    assert "fork failed with %d after" % -E_NO_MEM in result.console
-    assert "init check memory pass." in result.console
+    forks = re.search(r"^fork failed with %d after (\d+) forks$" % -E_NO_MEM, result.console, re.M)
+    assert forks and "reaped %s\nforkbomb pass.\n" % forks.group(1) in result.console
+    assert "killed" not in result.console and "init check memory pass." in result.console
+
 
 
 @pytest.mark.parametrize("ram_mib", [4, 128])
