@@ -41,9 +41,9 @@ SLICE_INSNS = grade_hints.SLICE_INSNS
 SLOW_INSNS_PER_SECOND = 2_000_000
 BOOT_ALLOWANCE_SECONDS = 10.0
 REFERENCE_INSNS = {
-    "badsegment": 2377, "divzero": 2846, "softint": 31, "faultread": 12, "faultreadkernel": 14,
-    "hello": 1955, "testbss": 16781125, "pgdir": 1539, "yield": 10032, "badarg": 1402, "exit": 6225,
-    "spin": 3011371, "forktest": 25141, "priority": 2035113,
+    "badsegment": 2379, "divzero": 2853, "softint": 31, "faultread": 12, "faultreadkernel": 14,
+    "hello": 1958, "testbss": 16781128, "pgdir": 1541, "yield": 10040, "badarg": 1404, "exit": 6231,
+    "spin": 3011373, "forktest": 25130, "priority": 2035008,
 }
 
 CONTEXT_LINES = 3        # console lines shown after the line where a missing pattern was expected

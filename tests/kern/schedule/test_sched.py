@@ -12,9 +12,9 @@ from pyucore.api import boot
 def priority_runs():
     """The priority program under stride on the python and the unicorn CPU, and under rr."""
     return {
-        "stride": boot(program="priority", sched="stride", quiet_boot=True),
-        "stride-unicorn": boot(program="priority", sched="stride", quiet_boot=True, cpu="unicorn"),
-        "rr": boot(program="priority", sched="rr", quiet_boot=True),
+        "stride": boot(program="priority", sched="stride", quiet_boot=True, keep_events=True),
+        "stride-unicorn": boot(program="priority", sched="stride", quiet_boot=True, cpu="unicorn", keep_events=True),
+        "rr": boot(program="priority", sched="rr", quiet_boot=True, keep_events=True),
     }
 
 
@@ -25,7 +25,7 @@ def child_counts(result):
 
 
 def test_lab5s_kernel_prints_no_sched_class_line_and_records_no_picks():
-    result = boot(program="forktree")
+    result = boot(program="forktree", keep_events=True)
     assert "sched class" not in result.console
     assert {e["kind"] for e in result.events}.isdisjoint({"pick", "priority"})
 
@@ -70,14 +70,15 @@ def test_stride_picks_carry_the_strides_and_priorities(priority_runs):
 
 
 def test_rr_turns_are_max_time_slice_ticks_unless_tick_num_says_otherwise():
-    default = boot(program="priority", sched="rr", quiet_boot=True, max_insns=300_000)
-    longer = boot(program="priority", sched="rr", quiet_boot=True, max_insns=300_000, tick_num=8)
+    default = boot(program="priority", sched="rr", quiet_boot=True, max_insns=300_000, keep_events=True)
+    longer = boot(program="priority", sched="rr", quiet_boot=True, max_insns=300_000, tick_num=8,
+                  keep_events=True)
     assert {e["time_slice"] for e in default.events if e["kind"] == "pick" and e["pid"] > 2} <= set(range(6))
     assert max(e["time_slice"] for e in longer.events if e["kind"] == "pick") == 8
 
 
 def test_gettime_counts_ten_milliseconds_a_tick_and_priority_0_counts_as_1(run_c):
-    result = run_c("gettime", sched="rr", tick_insns=500)
+    result = run_c("gettime", sched="rr", tick_insns=500, keep_events=True)
     start, now = map(int, re.search(r"gettime: (\d+) then (\d+)", result.console).groups())
     assert start % 10 == 0 and now == start + 10
     assert "set priority to 0\n" in result.console
