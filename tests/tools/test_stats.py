@@ -88,7 +88,7 @@ def test_the_cli_prints_the_table_after_the_console_on_stderr(capsys):
 
 
 def test_a_lab6_run_adds_turns_priority_and_stride_and_every_run_the_cpu_share():
-    result = boot(program="priority", sched="stride", quiet_boot=True)
+    result = boot(program="priority", sched="stride", quiet_boot=True, keep_events=True)
     rows = {r["pid"]: r for r in process_rows(result.events)}
     children = [rows[pid] for pid in sorted(rows) if rows[pid]["parent"] == 2]
     assert [r["priority"] for r in sorted(children, key=lambda r: r["exit"])] == [1, 2, 3, 4, 5]

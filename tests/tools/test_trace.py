@@ -106,7 +106,7 @@ def test_describe_gives_one_readable_line_per_event():
 
 
 def test_a_lab6_trace_marks_each_pick_and_priority_change_on_the_process_track():
-    result = boot(program="priority", sched="stride", quiet_boot=True, max_insns=200_000)
+    result = boot(program="priority", sched="stride", quiet_boot=True, max_insns=200_000, keep_events=True)
     trace = build_trace(result.events)
     picks = [e for e in trace["traceEvents"] if e["ph"] == "i" and e["name"] == "pick"]
     assert picks and all(set(e["args"]) == {"priority", "stride", "time_slice"} for e in picks)
