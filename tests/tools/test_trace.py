@@ -131,7 +131,7 @@ def test_shown_syscall_and_fault_events_name_their_source_line(capsys):
     assert re.search(r"\] pid 2 page fault at 0x0 \(load\) \[faultread\.c:\d+\]\n", err), err
     boot(program="hello", quiet_boot=True, verbose="syscalls")
     err = capsys.readouterr().err
-    assert re.search(r"\] pid 2 syscall putc \(30\) \[syscall\.c:\d+\]\n", err), err
+    assert re.search(r"\] pid 2 syscall getpid \(18\) \[syscall\.c:\d+\]\n", err), err
 
 
 def test_an_empty_event_list_gives_an_empty_but_valid_trace():

@@ -15,7 +15,7 @@ KERN_TESTS = pathlib.Path(__file__).parent.parent
 
 
 def test_a_run_without_trace_or_page_records_no_detail_events():
-    kinds = {e["kind"] for e in boot(program="forktree", quiet_boot=True).events}
+    kinds = {e["kind"] for e in boot(program="forktree", quiet_boot=True, keep_events=True).events}
     assert "fork" in kinds and not kinds & {"mm", "console"}
 
 
