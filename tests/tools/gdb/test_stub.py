@@ -100,9 +100,9 @@ def test_under_the_stub_with_only_continue_the_events_and_stats_are_those_withou
     stub = listen("127.0.0.1:0", log=io.StringIO())
     client = threading.Thread(target=continue_to_the_end, args=(stub.server.address[1],), daemon=True)
     client.start()
-    debugged = boot(elf=image, name="gdbdemo", quiet_boot=True, cpu=cpu, debugger=stub)
+    debugged = boot(elf=image, name="gdbdemo", quiet_boot=True, cpu=cpu, debugger=stub, keep_events=True)
     client.join(10)
-    plain = boot(elf=image, name="gdbdemo", quiet_boot=True, cpu=cpu)
+    plain = boot(elf=image, name="gdbdemo", quiet_boot=True, cpu=cpu, keep_events=True)
     assert debugged.events == plain.events and debugged.stats == plain.stats
     assert debugged.console == plain.console
 
