@@ -100,3 +100,14 @@ def test_their_kernel_is_called_kern_in_messages_not_by_its_package_name(tmp_pat
     with pytest.raises(StudentCodeError) as info:
         boot(program="hello", kernel=root)
     assert "module 'kern.process.proc' has no attribute 'currrent'" in str(info.value).splitlines()[0]
+
+
+def test_a_student_proc_tick_is_called_at_every_tick_as_it_happens(tmp_path, solution_ws):
+    # pyucore's run loop may run past the ticks its own quiet_ticks calls quiet; a student's proc_tick
+    # that ends every turn after one tick must be obeyed at that tick, not a few ticks later.
+    root, _ = _workspace_with(tmp_path, solution_ws, "schedule/default_sched.py",
+                              "    if proc.time_slice == 0:\n        proc.need_resched = 1\n",
+                              "    proc.need_resched = 1\n")
+    result = boot(program="spin", kernel=root, sched="rr", keep_events=True, quiet_boot=True)
+    picks = sum(1 for e in result.events if e["kind"] == "pick")
+    assert picks >= result.stats["ticks"] > 0

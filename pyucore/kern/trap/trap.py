@@ -98,9 +98,11 @@ def clock_budget(instret):
     anything: the next tick that asks for a reschedule. The ticks before it only re-arm the timer,
     count and advance the scheduling class's per-tick state (the class says how many there are), so
     clock_catch_up replays them after the run. A process already asked to reschedule, or killed,
-    runs only to the next tick, where trap() acts on it."""
+    runs only to the next tick, where trap() acts on it; so does every run when
+    clock.run_past_quiet_ticks is off."""
     current = P.current
-    if current is None or current.need_resched or current.flags & P.PF_EXITING:
+    if (not clock.run_past_quiet_ticks or current is None or current.need_resched
+            or current.flags & P.PF_EXITING):
         return clock.next_tick - instret
     return clock.next_tick + sched.sched_class_quiet_ticks(current) * clock.tick_insns - instret
 
