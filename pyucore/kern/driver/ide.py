@@ -45,6 +45,15 @@ def _range_ok(ideno, secno, nsecs):
     return ideno in _disks and 0 <= secno and nsecs >= 0 and secno + nsecs <= _disks[ideno][0]
 
 
+def _sectors_for_writing(ideno, secno, nsecs):
+    """Needs a valid range: (the disk's bytes, grown with zeros to hold it, and its byte bounds lo, hi)."""
+    data = _disks[ideno][1]
+    lo, hi = secno * SECTSIZE, (secno + nsecs) * SECTSIZE
+    if len(data) < hi:
+        data.extend(bytes(hi - len(data)))
+    return data, lo, hi
+
+
 def ide_read_secs(ideno, secno, dst, nsecs):
     """Copies nsecs sectors from secno into RAM at physical address dst; 0, or -1 for a bad range."""
     if not _range_ok(ideno, secno, nsecs):
@@ -61,10 +70,7 @@ def ide_write_secs(ideno, secno, src, nsecs):
     bad range."""
     if not _range_ok(ideno, secno, nsecs):
         return -1
-    data = _disks[ideno][1]
-    lo, hi = secno * SECTSIZE, (secno + nsecs) * SECTSIZE
-    if len(data) < hi:
-        data.extend(bytes(hi - len(data)))
+    data, lo, hi = _sectors_for_writing(ideno, secno, nsecs)
     data[lo:hi] = hw.ram.read(src, hi - lo)
     return 0
 
@@ -75,12 +81,9 @@ def ide_copy_secs(ideno, dst_secno, src_secno, nsecs):
     if not (_range_ok(ideno, dst_secno, nsecs) and _range_ok(ideno, src_secno, nsecs)):
         return -1
     data = _disks[ideno][1]
-    lo, hi = dst_secno * SECTSIZE, (dst_secno + nsecs) * SECTSIZE
     src = bytes(data[src_secno * SECTSIZE:(src_secno + nsecs) * SECTSIZE])
-    src += bytes(hi - lo - len(src))
-    if len(data) < hi:
-        data.extend(bytes(hi - len(data)))
-    data[lo:hi] = src
+    data, lo, hi = _sectors_for_writing(ideno, dst_secno, nsecs)
+    data[lo:hi] = src + bytes(hi - lo - len(src))
     return 0
 
 
@@ -89,10 +92,7 @@ def ide_exchange_secs(ideno, secno, pa, nsecs):
     RAM held, RAM what the disk held); 0, or -1 for a bad range."""
     if not _range_ok(ideno, secno, nsecs):
         return -1
-    data = _disks[ideno][1]
-    lo, hi = secno * SECTSIZE, (secno + nsecs) * SECTSIZE
-    if len(data) < hi:
-        data.extend(bytes(hi - len(data)))
+    data, lo, hi = _sectors_for_writing(ideno, secno, nsecs)
     on_disk = bytes(data[lo:hi])
     data[lo:hi] = hw.ram.read(pa, hi - lo)
     hw.ram.write(pa, on_disk)
