@@ -124,15 +124,15 @@ def _collect_stats(kern, kinds):
     return stats
 
 
-def _event_listener(verbose, on_event):
-    """Returns (the kernel's live event listener or None, the stderr printer to close at the end or
-    None): on_event, plus one line per event on stderr when verbose is True or a comma list of
+def _event_listener(verbose, on_event, kern):
+    """Returns (kernel package kern's live event listener or None, the stderr printer to close at the
+    end or None): on_event, plus one line per event on stderr when verbose is True or a comma list of
     pyucore.tools.trace categories; ValueError for a bad category."""
     if not verbose:
         return on_event, None
     import sys
     from pyucore.tools.trace import event_printer
-    printer = event_printer(sys.stderr, verbose)
+    printer = event_printer(sys.stderr, verbose, kern)
     if on_event is None:
         return printer, printer
 
@@ -217,7 +217,7 @@ def boot(program=None, elf=None, name=None, cow=None, tick_insns=10000, tick_num
     _check_request(program, elf, tick_insns, tick_num, max_insns, cpu, ram_mib, console, sched)
     kern, settings = _load_kernel(kernel)
     cow = settings["cow"] if cow is None else cow
-    listener, printer = _event_listener(verbose, on_event)
+    listener, printer = _event_listener(verbose, on_event, kern)
     name, image = _program_image(program, elf, name)
     sched = sched or default_sched(program)
     if len(image) + MIN_FREE_RAM > (ram_mib << 20) - (2 << 20):

@@ -258,10 +258,11 @@ def _kinds_named(name):
                      % (name, ", ".join(CATEGORIES), ", ".join(KINDS)))
 
 
-def event_printer(stream, categories="all"):
+def event_printer(stream, categories="all", kern=None):
     """Returns an EventPrinter writing describe(e) for the chosen categories (see parse_categories) to
-    stream; raises ValueError for a bad category."""
-    return EventPrinter(stream, *parse_categories(categories))
+    stream, for events of kernel package kern (None: pyucore's own); raises ValueError for a bad
+    category."""
+    return EventPrinter(stream, *parse_categories(categories), kern=kern)
 
 
 class EventPrinter:
@@ -271,8 +272,9 @@ class EventPrinter:
     console has printed it) or the next line shown; close() at the end of the run shows any text still
     pending."""
 
-    def __init__(self, stream, shown, hidden):
+    def __init__(self, stream, shown, hidden, kern=None):
         self._stream = stream
+        self._kern = kern       # the kernel package whose processes the events name (None: pyucore's)
         self._shown, self._hidden = shown, hidden
         self._putc = None       # the pending text: its first event and its bytes
 
@@ -290,7 +292,7 @@ class EventPrinter:
                 self._add_putc(e)
         elif self._wanted(e["kind"]):
             self.close()
-            where = _source_of(e)
+            where = _source_of(e, self._kern)
             self._write(describe(e) + (" [%s]" % where if where else ""))
 
     def _line_done(self, e, is_putc):
@@ -320,12 +322,16 @@ class EventPrinter:
         self._stream.flush()
 
 
-def _source_of(e):
-    """`file.c:LINE` of the user instruction an event happened at (a syscall, a fault, a kill), from the
-    ELF its process runs, or None. Needs the event as it happens (the process is still there)."""
+def _source_of(e, kern):
+    """`file.c:LINE` of the user instruction an event of kernel package kern (None: pyucore's own)
+    happened at (a syscall, a fault, a kill), from the ELF its process runs, or None. Needs the event
+    as it happens (the process is still there)."""
     if "epc" not in e:
         return None
     from pyucore.kern.debug.kdebug import source_line
-    from pyucore.kern.process.proc import find_proc
-    proc = find_proc(e["pid"])
+    if kern is None:
+        import pyucore.kern.process.proc as proc_module
+    else:
+        proc_module = kern.process.proc
+    proc = proc_module.find_proc(e["pid"])
     return source_line(proc.elf, e["epc"]) if proc is not None else None

@@ -134,6 +134,12 @@ def test_shown_syscall_and_fault_events_name_their_source_line(capsys):
     assert re.search(r"\] pid 2 syscall getpid \(18\) \[syscall\.c:\d+\]\n", err), err
 
 
+def test_shown_events_name_their_source_line_under_a_workspace_kernel_too(capsys, solution_ws):
+    boot(program="faultread", kernel=solution_ws, quiet_boot=True, verbose="faults")
+    err = capsys.readouterr().err
+    assert re.search(r"\] pid 2 page fault at 0x0 \(load\) \[faultread\.c:\d+\]\n", err), err
+
+
 def test_an_empty_event_list_gives_an_empty_but_valid_trace():
     trace = build_trace([])
     assert [e["name"] for e in trace["traceEvents"]] == ["process_name"]
