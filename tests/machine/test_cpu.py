@@ -317,10 +317,11 @@ def test_store_into_the_running_block_runs_the_stored_instruction():
     assert env.cpu.instret == 4
 
 
-def test_self_modifying_loop_sees_each_new_instruction():
-    # each pass patches the addi at 'target' with a larger immediate, then runs it
+def _run_self_patching_loop(passes):
+    """Runs a loop that, on each of its passes, patches the addi at 'target' with an immediate one
+    larger, then runs it; returns the Env after the loop's ecall (a0 = the last immediate run)."""
     code = asm.words(
-        asm.imm("addi", A3, 0, 3),                 # 0: passes
+        asm.imm("addi", A3, 0, passes),            # 0: passes
         asm.reg("add", A1, A1, 14),                # 4: loop: bump the immediate field of the patched insn
         asm.store("sw", A1, A2, 16),               # 8: store it over 'target'
         asm.imm("addi", A3, A3, -1),               # c
@@ -330,7 +331,11 @@ def test_self_modifying_loop_sees_each_new_instruction():
     env = Env(code, writable_code=True)
     env.cpu.regs[A1], env.cpu.regs[A2], env.cpu.regs[14] = asm.imm("addi", A0, 0, 0), CODE_VA, 1 << 20
     assert env.run() == 8
-    assert env.cpu.regs[A0] == 3
+    return env
+
+
+def test_self_modifying_loop_sees_each_new_instruction():
+    assert _run_self_patching_loop(3).cpu.regs[A0] == 3
 
 
 def test_data_written_next_to_code_on_the_same_page_does_not_corrupt_execution():
@@ -620,17 +625,7 @@ def test_long_products_of_negative_words_wrap_at_64_bits_before_every_comparison
 def test_code_rewritten_with_ever_new_instructions_keeps_the_translation_cache_bounded(monkeypatch):
     # 300 distinct versions of the patched instruction, with room for 40 translations
     monkeypatch.setattr(cpu_module, "MAX_TRANSLATIONS", 40)
-    code = asm.words(
-        asm.imm("addi", A3, 0, 300),               # 0: passes
-        asm.reg("add", A1, A1, 14),                # 4: loop: bump the immediate field of the patched insn
-        asm.store("sw", A1, A2, 16),               # 8: store it over 'target'
-        asm.imm("addi", A3, A3, -1),               # c
-        asm.imm("addi", A0, 0, 0),                 # 10: target (patched)
-        asm.branch("bne", A3, 0, -16),             # 14
-        asm.ECALL)
-    env = Env(code, writable_code=True)
-    env.cpu.regs[A1], env.cpu.regs[A2], env.cpu.regs[14] = asm.imm("addi", A0, 0, 0), CODE_VA, 1 << 20
-    assert env.run() == 8
+    env = _run_self_patching_loop(300)
     assert env.cpu.regs[A0] == 300
     assert len(env.cpu._by_content) <= 40 and len(env.cpu._blocks) + len(env.cpu._single_blocks) <= 80
 
