@@ -31,16 +31,6 @@ def PTX(la):
     return (la >> PTXSHIFT) & 0x1FF
 
 
-def PPN(la):
-    """Virtual page number of la."""
-    return la >> PTXSHIFT
-
-
-def PGOFF(la):
-    """Offset of la inside its page."""
-    return la & (PGSIZE - 1)
-
-
 def ROUNDDOWN(a, n):
     return a - a % n
 
