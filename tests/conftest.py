@@ -1,5 +1,8 @@
 """Fixtures shared by the whole suite: lab workspaces written once per session (the tests that share one
-only read it; a test that edits a workspace copies one first)."""
+only read it; a test that edits a workspace copies one first), and a translation cache of the session's
+own, so that no test writes into the user's cache directory."""
+
+import os
 
 import pytest
 
@@ -16,3 +19,17 @@ def solution_ws(tmp_path_factory):
 def fresh_ws(tmp_path_factory):
     """A workspace as a student gets it: every blank empty."""
     return init_workspace(tmp_path_factory.mktemp("lab") / "fresh")
+
+
+@pytest.fixture(scope="session", autouse=True)
+def translation_cache(tmp_path_factory):
+    """Every boot of the session, and every pyucore process a test starts, keeps its translated code in
+    a directory of the session's (pyucore.machine.codecache)."""
+    directory = tmp_path_factory.mktemp("translations")
+    saved = os.environ.get("PYUCORE_TRANSLATION_CACHE")
+    os.environ["PYUCORE_TRANSLATION_CACHE"] = str(directory)
+    yield directory
+    if saved is None:
+        del os.environ["PYUCORE_TRANSLATION_CACHE"]
+    else:
+        os.environ["PYUCORE_TRANSLATION_CACHE"] = saved

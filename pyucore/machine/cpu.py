@@ -6,7 +6,9 @@ a trap or until exactly `budget` instructions retired. When fewer instructions r
 holds, the dispatcher runs one-instruction blocks instead, so budgets are exact. At a loop head whose
 loop has branches inside, the "block" is a region function covering the whole loop (translate.py).
 Compiled functions are also shared by content (pc + instruction bits), so the same code on another
-physical page (fork's copied text, a program run again) is not compiled twice.
+physical page (fork's copied text, a program run again) is not compiled twice; their code objects are
+kept by content in this process and on disk (codecache.py), so neither is code another boot or another
+run of pyucore already translated.
 
 Translations are dropped when their physical page is written (RAM helpers, or a guest store: stores to
 code pages never hit the inline path because the MMU keeps such pages out of the store TLB), when the
@@ -16,7 +18,7 @@ every space, a full flush all of them. At most MAX_TRANSLATIONS compiled functio
 the oldest go, so a program generating code without end runs in bounded memory.
 """
 
-from . import alu
+from . import alu, codecache
 from .decode import decode, sext
 from .mmu import MASK64, PPN_MASK, MachineTrap
 from .riscv import (ACCESS_FETCH, ACCESS_LOAD, ACCESS_STORE, CAUSE_MISALIGNED_FETCH, CAUSE_MISALIGNED_LOAD,
@@ -65,7 +67,8 @@ class CPU:
         self._blocks = {}
         self._single_blocks = {}
         self._by_content = {}
-        self.translations = 0        # blocks compiled so far (a statistic)
+        self.translations = 0        # block functions made so far (a statistic)
+        self.code_cache = codecache.shared_cache()
         self.breakpoints = frozenset()
         self._break_pages = frozenset()
         self._namespace = self._make_namespace()
@@ -260,17 +263,16 @@ class CPU:
         blocks = self._region(pc, pa, insns) if limit > 1 and len(pages) == 1 else None
         if blocks is None:
             content = (pc, tuple(insn.raw for _, insn in insns))
-            source = BlockSource(insns, pc)
         else:
             content = tuple((start, tuple(insn.raw for _, insn in block)) for start, block in blocks)
-            source = RegionSource(blocks)
         # the generated code depends only on the pcs and the instruction bits: a copy of the same code on
         # another physical page (fork's copied text, a program exec'd again) reuses the compiled function
         fn = self._by_content.get(content)
         if fn is None:
             if len(self._by_content) >= MAX_TRANSLATIONS:
                 del self._by_content[next(iter(self._by_content))]  # the oldest
-            fn = self._by_content[content] = self._compile(source)
+            make_source = (lambda: BlockSource(insns, pc)) if blocks is None else (lambda: RegionSource(blocks))
+            fn = self._by_content[content] = self._function(content, pc, make_source)
         return (fn, len(insns)), pages
 
     def _region(self, pc, pa, insns):
@@ -327,12 +329,15 @@ class CPU:
                 break
         return insns, pages
 
-    def _compile(self, block):
-        """Returns the function generated for a BlockSource."""
+    def _function(self, content, start, make_source):
+        """Returns a new function running the code described by content (whose first pc is start): its
+        code comes from the translation cache, or is compiled from make_source()'s source and kept there."""
         self.translations += 1
-        name = f"blk_{block.start:x}_{self.translations}"
-        code = compile(block.source(name), f"<block {block.start:#x}>", "exec")
-        exec(code, self._namespace)
+        name = f"blk_{start:x}"
+
+        def compile_source():
+            return compile(make_source().source(name), f"<block {start:#x}>", "exec")
+        exec(self.code_cache.code(content, compile_source), self._namespace)
         return self._namespace.pop(name)
 
     def _trap(self, trap, pc, done):

@@ -9,7 +9,6 @@ away (`| head`), 70 for a bug in pyucore itself.
 """
 
 import argparse
-import importlib.metadata
 import os
 import shlex
 import struct
@@ -78,7 +77,7 @@ def build_parser() -> argparse.ArgumentParser:
     """Returns the parser of the pyucore command; each subcommand sets args.handler."""
     from pyucore.api import CPU_BACKENDS, RAM_MIB_RANGE, SCHED_POLICIES
     parser = argparse.ArgumentParser(prog="pyucore", description="ucore lab5 (RISC-V 64) rebuilt in Python.")
-    parser.add_argument("--version", action="version", version=f"pyucore {package_version()}")
+    parser.add_argument("--version", action=_PrintVersion, nargs=0, help="show pyucore's version and exit")
     commands = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
 
     run = commands.add_parser("run", help="boot the kernel and run one program",
@@ -213,11 +212,20 @@ def kernel_choice(args) -> dict:
     return {} if kernel is None else {"kernel": kernel}
 
 
+class _PrintVersion(argparse.Action):
+    """--version: prints pyucore's version and exits (the version is looked up only then)."""
+
+    def __call__(self, parser, namespace, values, option_string=None):
+        print(f"pyucore {package_version()}")
+        parser.exit()
+
+
 def package_version() -> str:
     """The installed pyucore's version ("unknown" when run from a checkout that was never installed)."""
+    from importlib import metadata   # slow to import (tens of ms): looked up only for --version
     try:
-        return importlib.metadata.version("pyucore")
-    except importlib.metadata.PackageNotFoundError:
+        return metadata.version("pyucore")
+    except metadata.PackageNotFoundError:
         return "unknown (not installed)"
 
 

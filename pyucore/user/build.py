@@ -8,13 +8,15 @@ the compiler's warnings are cached with the image, so a cached build reports the
 
 import functools
 import hashlib
-import importlib.metadata
+import importlib.util
 import os
 import re
 import subprocess
 import sys
 import tempfile
 from pathlib import Path
+
+from pyucore.cachedir import pyucore_cache_dir
 
 USER_DIR = Path(__file__).resolve().parent
 LIBS_DIR = USER_DIR / "libs"
@@ -174,16 +176,22 @@ def compile_c(source_path, output_path) -> str:
 @functools.cache
 def zig_version() -> str:
     """The version of the installed ziglang package (part of every cache key)."""
-    try:
-        return importlib.metadata.version("ziglang")
-    except importlib.metadata.PackageNotFoundError:
-        raise BuildError("the C compiler is missing: install the ziglang package (pip install ziglang)") from None
+    spec = importlib.util.find_spec("ziglang")
+    if spec is None or spec.origin is None:
+        raise BuildError("the C compiler is missing: install the ziglang package (pip install ziglang)")
+    # the installer's record beside the package, named ziglang-VERSION.dist-info: importlib.metadata
+    # would say the same but takes longer to import than a cached build takes in all
+    infos = list(Path(spec.origin).parent.parent.glob("ziglang-*.dist-info"))
+    if len(infos) == 1:
+        return infos[0].name[len("ziglang-"):-len(".dist-info")]
+    from importlib import metadata
+    return metadata.version("ziglang")
 
 
 def cache_dir() -> Path:
-    """Where built ELF images are kept: $PYUCORE_CACHE, else ~/.cache/pyucore."""
-    env = os.environ.get("PYUCORE_CACHE")
-    return Path(env) if env else Path.home() / ".cache" / "pyucore"
+    """Where built ELF images are kept: pyucore's cache directory ($PYUCORE_CACHE, else ~/.cache/pyucore
+    or wherever the user's cache directory is: see pyucore.cachedir)."""
+    return pyucore_cache_dir()
 
 
 def library_files() -> list[Path]:

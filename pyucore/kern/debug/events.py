@@ -33,6 +33,12 @@ def events_init(on_event=None, keep=False, quiet=False, record_detail=False):
     running = 0
 
 
+def observed():
+    """True iff this boot's events reach someone (they are kept, or a listener hears them): what only
+    an event carries need not be gathered otherwise."""
+    return events is not None or listener is not None
+
+
 def emit(kind, pid, **fields):
     """Counts one event of kind for pid at the current virtual time, keeps it if asked, then hands it to
     the listener."""

@@ -10,10 +10,6 @@ import functools
 import io
 import os
 
-import capstone
-from elftools.common.exceptions import ELFError
-from elftools.elf.elffile import ELFFile
-
 _CACHED_IMAGES = 8
 
 
@@ -22,6 +18,10 @@ class _DebugTables:
 
     def __init__(self, image):
         """Reads image's DWARF line programs and FUNC symbols (none when it has no such sections)."""
+        # imported here, not with the kernel: they cost more than a whole boot's start-up, and most
+        # runs never report a fault
+        from elftools.common.exceptions import ELFError
+        from elftools.elf.elffile import ELFFile
         self.rows = []          # (address, file or None at an end of sequence, line)
         self.functions = []     # (start, end, name)
         try:
@@ -98,6 +98,7 @@ def source_line(image, addr):
 @functools.cache
 def _disassembler():
     """A capstone RV64GC disassembler."""
+    import capstone     # only a fault report needs it: not imported with the kernel (see _DebugTables)
     return capstone.Cs(capstone.CS_ARCH_RISCV, capstone.CS_MODE_RISCV64 | capstone.CS_MODE_RISCVC)
 
 

@@ -42,8 +42,9 @@ class default_pmm_manager:
     def init_memmap(self, base, n):
         """Adds the n pages from Page base as one free block; they must be reserved (unused) so far."""
         kassert(n > 0)
-        first = base.ppn - self.nbase
-        for p in self.pages[first:first + n]:
+        # ucore clears every page of the range here; pages[] makes its Pages when first used, so it
+        # makes those of the range free from now on and leaves only the Pages it already made to clear
+        for p in self.pages.unreserve(base.ppn - self.nbase, n):
             kassert(PageReserved(p))
             p.flags = 0
             p.property = 0

@@ -56,6 +56,52 @@ class Page:
         return f"Page(pa={self.ppn << 12:#x}, ref={self.ref})"
 
 
+class page_array:
+    """ucore's `struct Page pages[npage]`: the Page of every physical page, indexed by ppn - nbase (a
+    list's indexing and slicing; the same Page every time).
+
+    A Page is made when it is first used. Until then it is in the state it was given last, for every
+    page at once: reserved (page_init), or free with flags, property and ref 0 once the allocator has
+    been handed its range (unreserve). A boot thus builds the few hundred Pages it uses, not one per
+    page of RAM (32,768 for 128 MiB)."""
+
+    __slots__ = ("_made", "nbase", "_unreserved")
+
+    def __init__(self, n, nbase):
+        """Needs the number of pages and the ppn of the first; every page starts reserved."""
+        self._made = [None] * n
+        self.nbase = nbase
+        self._unreserved = []     # (first, end) index ranges whose pages not yet made start free
+
+    def __len__(self):
+        """The number of pages (npage - nbase)."""
+        return len(self._made)
+
+    def __getitem__(self, i):
+        """The Page at index i, or a list of those of a slice; IndexError past the end."""
+        if isinstance(i, slice):
+            return [self[j] for j in range(*i.indices(len(self._made)))]
+        return self._made[i] or self._make(i)
+
+    def __iter__(self):
+        """Every Page in order (making them all)."""
+        return (self[i] for i in range(len(self._made)))
+
+    def _make(self, i):
+        """Makes and keeps the Page at index i (an index into the array, negative from the end)."""
+        i = range(len(self._made))[i]
+        page = self._made[i] = Page(self.nbase + i)
+        if not any(first <= i < end for first, end in self._unreserved):
+            SetPageReserved(page)
+        return page
+
+    def unreserve(self, first, n):
+        """The n pages from index first start free (flags, property and ref 0) from now on; returns the
+        Pages of the range already made, which the caller must clear itself."""
+        self._unreserved.append((first, first + n))
+        return [page for page in self._made[first:first + n] if page is not None]
+
+
 def set_page_ref(page, val):
     """Sets page's reference count to val."""
     page.ref = val

@@ -13,8 +13,8 @@ from ..libs.error import E_NO_MEM
 from ..libs.stdio import cprintf
 from .default_pmm import default_pmm_manager
 from .memlayout import (
-    KERNBASE, KERNEL_BEGIN_PADDR, NBASE, PHYSICAL_MEMORY_OFFSET, Page, SetPageReserved,
-    page_ref_dec, page_ref_inc, set_page_ref,
+    KERNBASE, KERNEL_BEGIN_PADDR, NBASE, PHYSICAL_MEMORY_OFFSET, page_array, page_ref_dec, page_ref_inc,
+    set_page_ref,
 )
 from .mmu import (
     NPTEENTRY, PDX0, PDX1, PGSHIFT, PGSIZE, PTE_A, PTE_ADDR, PTE_COW, PTE_D, PTE_R, PTE_U, PTE_USER,
@@ -135,9 +135,7 @@ def page_init(mem_begin, freemem, mem_end):
     """Describes RAM with Page structs, all reserved, then frees [freemem, mem_end) to the allocator."""
     global pages, npage
     npage = mem_end >> PGSHIFT
-    pages = [Page(NBASE + i) for i in range(npage - NBASE)]
-    for p in pages:
-        SetPageReserved(p)
+    pages = page_array(npage - NBASE, NBASE)      # every page reserved, until init_memmap frees some
     cprintf("physcial memory map:\n")
     cprintf("  memory: 0x%08lx, [0x%08lx, 0x%08lx].\n", mem_end - mem_begin, mem_begin, mem_end - 1)
     pmm_manager.pages = pages

@@ -369,8 +369,10 @@ def _drop_mm(proc):
     mm = proc.mm
     if mm is None:
         return
-    # The kernel unmaps user pages only here, so the count before teardown is the peak.
-    proc.stats["peak_pages"] = max(proc.stats["peak_pages"], pmm.count_user_pages(mm.pgdir))
+    # The kernel unmaps user pages only here, so the count before teardown is the peak. Only the exit
+    # event carries it, and counting walks every PTE: counted only when the events reach someone.
+    if events.observed():
+        proc.stats["peak_pages"] = max(proc.stats["peak_pages"], pmm.count_user_pages(mm.pgdir))
     lcr3(pmm.boot_cr3)
     if vmm.mm_count_dec(mm) == 0:
         vmm.exit_mmap(mm)

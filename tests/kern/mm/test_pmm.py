@@ -6,14 +6,12 @@ from pyucore.api import boot
 from pyucore.kern.debug.panic import KernelPanic
 from pyucore.kern.mm import pmm
 from pyucore.kern.mm.default_pmm import default_pmm_manager
-from pyucore.kern.mm.memlayout import Page, SetPageReserved, page_ref_dec
+from pyucore.kern.mm.memlayout import Page, PageReserved, page_array, page_ref_dec
 from pyucore.kern.process import proc as P
 
 
 def _manager(npages):
-    pages = [Page(0x80000 + i) for i in range(npages)]
-    for p in pages:
-        SetPageReserved(p)
+    pages = page_array(npages, 0x80000)
     manager = default_pmm_manager(pages, 0x80000)
     manager.init_memmap(pages[0], npages)
     return manager, pages
@@ -104,3 +102,23 @@ def test_a_cow_copy_range_that_runs_out_of_memory_leaves_no_stale_writable_trans
     with pytest.raises(MachineTrap) as trap:
         hw.mmu.translate(0x800000, ACCESS_STORE)
     assert trap.value.cause == CAUSE_STORE_PAGE_FAULT, "the page was write-protected for COW"
+
+
+def test_pages_are_made_on_first_use_in_the_state_their_range_was_last_given():
+    pages = page_array(8, 0x80000)
+    early = pages[3]
+    assert PageReserved(early) and early.ppn == 0x80003
+    assert pages.unreserve(2, 4) == [early]      # the caller clears the Pages already made
+    early.flags = 0
+    assert [PageReserved(p) for p in pages] == [True, True, False, False, False, False, True, True]
+    assert pages[4] is pages[4] and pages[-1] is pages[7] and pages[1:3] == [pages[1], pages[2]]
+    assert (pages[5].ref, pages[5].flags, pages[5].property, len(pages)) == (0, 0, 0, 8)
+    with pytest.raises(IndexError):
+        pages[8]
+
+
+def test_a_boot_makes_only_the_pages_it_uses():
+    result = boot(program="hello", quiet_boot=True)
+    assert "init check memory pass." in result.console
+    made = sum(page is not None for page in pmm.pages._made)
+    assert made < len(pmm.pages) // 20, f"{made} of {len(pmm.pages)} Pages made"

@@ -7,6 +7,7 @@ import pytest
 from pyucore.api import boot
 from pyucore.kern.debug.panic import KernelPanic
 from pyucore.kern.libs.error import E_NO_FREE_PROC, E_NO_MEM
+from pyucore.kern.mm import pmm
 from pyucore.kern.process import proc as P
 from pyucore.kern.syscall import syscall as S
 
@@ -131,3 +132,16 @@ def test_the_stack_pages_exec_maps_are_readable_and_writable_not_executable():
     console = boot(program="pgdir", quiet_boot=True).console
     stack = re.findall(r"^    0x7fff[0-9a-f]{4}\.\.0x7fff[0-9a-f]{4}  1 page    (\S+) ", console, re.M)
     assert stack == ["RW-U-"] * 4
+
+
+def test_peak_pages_are_counted_only_for_a_run_whose_events_reach_someone(monkeypatch):
+    walks = []
+    count = pmm.count_user_pages
+    monkeypatch.setattr(pmm, "count_user_pages", lambda pgdir: walks.append(pgdir) or count(pgdir))
+    boot(program="exit", quiet_boot=True)
+    assert walks == []
+    kept = [e for e in boot(program="exit", quiet_boot=True, keep_events=True).events if e["kind"] == "exit"]
+    heard = []
+    boot(program="exit", quiet_boot=True, on_event=lambda e: heard.append(e) if e["kind"] == "exit" else None)
+    assert len(walks) == 2 * len(kept) and all(e["peak_pages"] > 0 for e in kept)
+    assert [e["peak_pages"] for e in heard] == [e["peak_pages"] for e in kept]

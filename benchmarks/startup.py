@@ -1,0 +1,79 @@
+"""Start-up cost: `pyucore run hello --quiet-boot` with a cold and a warm translation cache, and testbss.
+
+    python benchmarks/startup.py [--tree DIR ...] [--repeat N]
+
+Each figure is one `python -m pyucore run ...` process started afresh, as a user runs it: its CPU time
+(user + system, from the operating system's accounting of the child: it counts only that process's
+work, so it stays meaningful on a loaded host) and its wall time; medians of --repeat runs.
+- cold: the translation cache is a new empty directory, so every block is compiled (and stored);
+- warm: the same directory again, so the blocks come from the cache;
+- testbss: warm, the CPU-heaviest lab5 program (4 MiB of BSS checked and written).
+--tree DIR measures the pyucore checkout DIR (repeatable; default: the one holding this script), its
+runs interleaved with the other trees' round by round, so they share the host's load. A tree whose
+kernel has no translation cache measures the same thing cold and warm. The runs use Python's bytecode
+cache (.pyc, as an installed package has), written by an unmeasured first run of each tree; ELF images
+come from pyucore's build cache, built before timing.
+"""
+
+import argparse
+import os
+import resource
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+HERE = Path(__file__).resolve().parent.parent
+
+
+def run_child(tree, program, cache_dir):
+    """Runs `python -m pyucore run program --quiet-boot` from tree with the translation cache in cache_dir;
+    returns (CPU seconds, wall seconds) of that process. Raises CalledProcessError if it fails."""
+    env = dict(os.environ, PYTHONPATH=str(tree), PYUCORE_TRANSLATION_CACHE=str(cache_dir))
+    env.pop("PYTHONDONTWRITEBYTECODE", None)
+    before = resource.getrusage(resource.RUSAGE_CHILDREN)
+    start = time.perf_counter()
+    subprocess.run([sys.executable, "-m", "pyucore", "run", program, "--quiet-boot"], env=env,
+                   stdout=subprocess.DEVNULL, check=True)
+    wall = time.perf_counter() - start
+    after = resource.getrusage(resource.RUSAGE_CHILDREN)
+    cpu = (after.ru_utime - before.ru_utime) + (after.ru_stime - before.ru_stime)
+    return cpu, wall
+
+
+def measure_round(tree, scratch):
+    """One cold hello, one warm hello and one warm testbss of tree; returns {figure: (cpu, wall)}."""
+    cache = Path(tempfile.mkdtemp(dir=scratch))
+    cold = run_child(tree, "hello", cache)
+    warm = run_child(tree, "hello", cache)
+    run_child(tree, "testbss", cache)       # puts testbss's blocks in the cache
+    return {"hello cold": cold, "hello warm": warm, "testbss warm": run_child(tree, "testbss", cache)}
+
+
+def main():
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--tree", action="append", type=Path, help="a pyucore checkout to measure (repeatable)")
+    parser.add_argument("--repeat", type=int, default=5, help="rounds; medians are printed (default 5)")
+    args = parser.parse_args()
+    trees = [tree.resolve() for tree in args.tree or [HERE]]
+    figures = {tree: {} for tree in trees}
+    with tempfile.TemporaryDirectory(prefix="pyucore-startup-") as scratch:
+        for tree in trees:
+            run_child(tree, "hello", Path(tempfile.mkdtemp(dir=scratch)))    # builds, writes .pyc files
+        for _ in range(args.repeat):
+            for tree in trees:
+                for name, value in measure_round(tree, scratch).items():
+                    figures[tree].setdefault(name, []).append(value)
+    print("medians of %d rounds; CPU = the child's user + system time" % args.repeat)
+    for tree in trees:
+        print(tree)
+        for name, values in figures[tree].items():
+            cpu = statistics.median(v[0] for v in values)
+            wall = statistics.median(v[1] for v in values)
+            print("  %-14s CPU %6.3f s   wall %6.3f s" % (name, cpu, wall))
+
+
+if __name__ == "__main__":
+    main()
