@@ -42,9 +42,10 @@ Known differences (none of them occurs in the lab5 programs):
 """
 
 import ctypes
+from pathlib import Path
 
 import unicorn
-from unicorn import UC_ARCH_RISCV, UC_HOOK_CODE, UC_HOOK_INTR, UC_MODE_RISCV64, UC_PROT_ALL, Uc
+from unicorn import UC_ARCH_RISCV, UC_HOOK_BLOCK, UC_HOOK_CODE, UC_HOOK_INTR, UC_MODE_RISCV64, UC_PROT_ALL, Uc
 from unicorn import riscv_const as rc
 from unicorn.unicorn_const import (UC_CTL_IO_WRITE, UC_CTL_TLB_FLUSH, UC_ERR_FETCH_UNMAPPED,
                                    UC_ERR_INSN_INVALID, UC_ERR_OK, UC_ERR_READ_UNMAPPED,
@@ -53,7 +54,7 @@ from unicorn.unicorn_py3.unicorn import uclib
 
 from .cpu import STOP_BREAKPOINT, STOP_BUDGET
 from .decode import decode
-from .mmu import MASK64, MMU, MachineTrap
+from .mmu import MASK64, MMU, PPN_MASK, SATP_MODE_SV39_VALUE, MachineTrap
 from .ram import RAM
 from .riscv import (ACCESS_FETCH, ACCESS_LOAD, ACCESS_STORE, CAUSE_BREAKPOINT, CAUSE_MISALIGNED_FETCH, CAUSE_FETCH_ACCESS,
                     CAUSE_FETCH_PAGE_FAULT, CAUSE_ILLEGAL_INSTRUCTION, CAUSE_LOAD_ACCESS,
@@ -129,6 +130,34 @@ def _counter_offset():
 
 
 _OFFSET = []
+_NATIVE = []
+_STOPPED_BEFORE_BLOCK, _UNREADABLE_BLOCK = 1, 2
+# blockcount.c's memo: MEMO_SLOTS entries of 3 + MEMO_WORDS words
+MEMO_BYTES = 1024 * (3 + 32) * 8
+
+
+class _BlockCounter(ctypes.Structure):
+    """struct block_counter of blockcount.c (the fields are described there)."""
+    _fields_ = [(name, ctypes.c_uint64) for name in (
+        "retired", "limit", "last_pc", "last_insns", "last_end", "stopped", "tail_end", "ram", "ram_base", "ram_size",
+        "root", "cached_page", "cached_host", "emu_stop", "memos")]
+
+
+def block_counter_library():
+    """Returns blockcount.c built for this host and loaded (once per process), or None when it cannot
+    be built or loaded: the backend then counts every instruction (unicorn's count, about 5 times slower)."""
+    if not _NATIVE:
+        from pyucore.user.build import BuildError, build_native
+        try:
+            library = ctypes.CDLL(str(build_native(Path(__file__).with_name("blockcount.c"))))
+        except (BuildError, OSError):
+            library = None
+        else:
+            library.count_between.argtypes = [ctypes.c_void_p, ctypes.c_uint64, ctypes.c_uint64]
+            library.count_between.restype = ctypes.c_uint64
+            library.make_tables()
+        _NATIVE.append(library)
+    return _NATIVE[0]
 
 
 def counter_offset():
@@ -187,16 +216,43 @@ class UnicornCPU:
         self._pointers = (ctypes.c_void_p * 33)(*(ctypes.addressof(self._values) + 8 * i for i in range(33)))
         self._cause = None
         uc.hook_add(UC_HOOK_INTR, self._on_trap)
+        self._blocks = self._add_block_counter()
         self.breakpoints = frozenset()
         self._break_hooks = []
         self._at_breakpoint = False
         self._satp = 0
         self._tlb_stale = False
         self._stale_pages = set()
+        self._stale_blocks = set()
         mmu.flush_listeners.append(self._flushed)
         mmu.switch_listeners.append(self._switched)
         ram.code_pages = _EveryPage()
         ram.code_listener = self._code_written
+
+    @property
+    def counts_per_block(self):
+        """True iff runs without breakpoints count instructions per translated block (blockcount.c)."""
+        return self._blocks is not None
+
+    def _add_block_counter(self):
+        """Hooks blockcount.c's on_block to every block; returns its state, or None without the library
+        (runs are then counted per instruction)."""
+        library = block_counter_library()
+        if library is None:
+            return None
+        self._count_between = library.count_between
+        self._memos = ctypes.create_string_buffer(MEMO_BYTES)
+        blocks = _BlockCounter(ram=ctypes.addressof(self._pinned), ram_base=self.ram.base,
+                               ram_size=self.ram.size, cached_page=MASK64,
+                               emu_stop=ctypes.cast(uclib.uc_emu_stop, ctypes.c_void_p).value,
+                               memos=ctypes.addressof(self._memos))
+        hook = ctypes.c_size_t()
+        status = uclib.uc_hook_add(self._handle, ctypes.byref(hook), UC_HOOK_BLOCK,
+                                   ctypes.cast(library.on_block, ctypes.c_void_p), ctypes.c_void_p(ctypes.addressof(blocks)),
+                                   ctypes.c_uint64(1), ctypes.c_uint64(0))
+        if status != UC_ERR_OK:
+            raise RuntimeError("unicorn refused the block counter hook (error %d)" % status)
+        return blocks
 
     def _on_trap(self, uc, cause, _data):
         """Interrupt hook: records the cause and stops the run (unicorn would resume past the trap)."""
@@ -244,7 +300,7 @@ class UnicornCPU:
         """Brings unicorn up to date with the kernel's satp, TLB flushes and written or freed pages
         (in M-mode: CSR writes need it, and translation is off so the cache ranges are physical)."""
         uc = self.uc
-        if self.mmu.satp == self._satp and not self._stale_pages and not self._tlb_stale:
+        if self.mmu.satp == self._satp and not self._stale_pages and not self._tlb_stale and not self._stale_blocks:
             return
         uc.reg_write(rc.UC_RISCV_REG_PRIV, PRIV_M)
         if self.mmu.satp != self._satp:
@@ -254,6 +310,9 @@ class UnicornCPU:
         for start, end in _runs(self._stale_pages):
             uc.ctl_remove_cache(start << PGSHIFT, end << PGSHIFT)
         self._stale_pages.clear()
+        for start in self._stale_blocks:
+            uc.ctl_remove_cache(start, start + 1)
+        self._stale_blocks.clear()
         if self._tlb_stale:
             uc.ctl(UC_CTL_TLB_FLUSH, UC_CTL_IO_WRITE)
             self._tlb_stale = False
@@ -275,54 +334,117 @@ class UnicornCPU:
         uclib.uc_reg_write_batch(self._handle, self._write_ids, self._pointers, 33)
         self._cause = None
         self._at_breakpoint = False
-        status = uclib.uc_emu_start(self._handle, self.pc & MASK64, UNTIL, 0, budget)
-        counted = self._counter.value
+        if self._blocks is None or self.breakpoints:
+            if self._blocks is not None:
+                self._arm_blocks(MASK64)  # the block hook stays, but never stops this run
+            status = uclib.uc_emu_start(self._handle, self.pc & MASK64, UNTIL, 0, budget)
+            retired_before = self._counted_before(self._counter.value)
+        else:
+            status = self._run_blocks(budget)
+            retired_before = self._blocks_before
         uclib.uc_reg_read_batch(self._handle, self._read_ids, self._pointers, 32)
         self.regs[1:] = values[:31]
         self.regs[0] = 0
         pc = values[31]
         values[31:] = (PRIV_M, PRIV_U)
         try:
-            retired, cause = self._outcome(status, counted, pc, budget)
+            retired, cause = self._outcome(status, pc, budget, retired_before)
         except _Rewritten:
             # the faulting access no longer exists: run on from it, so the instruction now in memory
             # executes, as on the python CPU (what the stale rest of the block did stays done)
-            self.instret += counted - 1
-            return self.run(budget - (counted - 1))
+            before = retired_before(self.pc, False)
+            self.instret += before
+            return self.run(budget - before)
         except _TimeRead as read:
             # executes rdtime as the python CPU does: the instructions retired before it
-            self.instret += counted - 1
+            before = retired_before(self.pc, False)
+            self.instret += before
             if read.args[0]:
                 self.regs[read.args[0]] = self.instret
             self.instret += 1
             self.pc = (self.pc + 4) & MASK64
-            left = budget - counted
+            left = budget - before - 1
             return self.run(left) if left > 0 else STOP_BUDGET
         self.instret += retired
         return cause
 
-    def _outcome(self, status, counted, pc, budget):
+    def _run_blocks(self, budget):
+        """Runs from pc (registers written) counting per block: to the first block that would go past
+        budget, then the instructions left of that block alone (translated again, ending after them:
+        unicorn's stop address ends a translation there). Returns unicorn's status."""
+        blocks = self._arm_blocks(budget)
+        status = uclib.uc_emu_start(self._handle, self.pc & MASK64, UNTIL, 0, 0)
+        if blocks.stopped == _STOPPED_BEFORE_BLOCK and blocks.retired < budget:
+            start = self.uc.reg_read(rc.UC_RISCV_REG_PC)
+            # still in U-mode (no trap came between), so the range is virtual; the shortened
+            # translation goes too before the next run
+            self.uc.ctl_remove_cache(start, start + 1)
+            self._stale_blocks.add(self.mmu.translate(start, ACCESS_FETCH))
+            blocks.stopped = 0
+            status = uclib.uc_emu_start(self._handle, start, blocks.tail_end, 0, 0)
+            if blocks.stopped == _STOPPED_BEFORE_BLOCK:
+                raise RuntimeError("the unicorn backend could not shorten the block at pc %#x" % start)
+        if blocks.stopped == _UNREADABLE_BLOCK:
+            raise RuntimeError("the unicorn backend could not read the code of the block at pc %#x"
+                               % self.uc.reg_read(rc.UC_RISCV_REG_PC))
+        return status
+
+    def _arm_blocks(self, limit):
+        """Resets the block counter for a run in the current address space that stops before a block
+        taking it past limit instructions; returns it."""
+        blocks = self._blocks
+        satp = self.mmu.satp
+        blocks.retired = blocks.last_pc = blocks.last_insns = blocks.last_end = blocks.stopped = 0
+        blocks.limit = limit
+        blocks.root = (satp & PPN_MASK) << PGSHIFT if satp >> 60 == SATP_MODE_SV39_VALUE else 0
+        blocks.cached_page = MASK64
+        return blocks
+
+    def _counted_before(self, counted):
+        """retired_before of a run counted per instruction: unicorn's counter includes the instruction
+        that stopped the run unless it stopped at its fetch."""
+        return lambda epc, fetch: counted if fetch else counted - 1
+
+    def _blocks_before(self, epc, fetch):
+        """retired_before of a run counted per block: the blocks entered in full, less the part of the
+        last one from epc on. A fetch fault comes before any block holding it is entered; any other
+        trap is in the last block entered, or just after it (QEMU leaves an illegal c.illegal out of
+        its block's size, though not a 32-bit illegal instruction)."""
+        blocks = self._blocks
+        if fetch:
+            return blocks.retired
+        done = self._count_between(ctypes.byref(blocks), blocks.last_pc, epc)
+        if not blocks.last_pc <= epc <= blocks.last_end or done > blocks.last_insns:
+            raise RuntimeError("the unicorn backend lost count: a trap at %#x outside the block at %#x"
+                               % (epc, blocks.last_pc))
+        return blocks.retired - blocks.last_insns + done
+
+    def _outcome(self, status, pc, budget, retired_before):
         """Sets pc and tval from how emu_start ended; returns (instructions retired, cause or STOP_BUDGET
-        or STOP_BREAKPOINT)."""
-        if self._at_breakpoint and self._cause is None and status == UC_ERR_OK and counted <= budget:
-            self.pc = pc
-            return counted - 1, STOP_BREAKPOINT
+        or STOP_BREAKPOINT). retired_before(epc, fetch): the instructions retired before the one at epc
+        that stopped the run (fetch: at its fetch)."""
+        if self._at_breakpoint and self._cause is None and status == UC_ERR_OK:
+            counted = retired_before(pc, True)
+            if counted <= budget:
+                self.pc = pc
+                return counted - 1, STOP_BREAKPOINT
         if self._cause is not None:
             epc = (pc - 4) & MASK64
-            retired = counted if self._cause in _FETCH_CAUSES else counted - 1
+            retired = retired_before(epc, self._cause in _FETCH_CAUSES)
             if retired >= budget:
                 # the budget ran out just before a fetch that would fault: not taken yet
                 self.pc = epc
                 return budget, STOP_BUDGET
             return retired, self._trap(self._cause, epc)
         if status == UC_ERR_INSN_INVALID:
-            return counted - 1, self._trap(CAUSE_BREAKPOINT, pc)
+            return retired_before(pc, False), self._trap(CAUSE_BREAKPOINT, pc)
         if status in _UNMAPPED_CAUSES:
-            retired = counted if status == UC_ERR_FETCH_UNMAPPED else counted - 1
-            return retired, self._trap(_UNMAPPED_CAUSES[status], pc)
+            fetch = status == UC_ERR_FETCH_UNMAPPED
+            return retired_before(pc, fetch), self._trap(_UNMAPPED_CAUSES[status], pc)
         if status != UC_ERR_OK:
             raise RuntimeError(f"unicorn stopped with error {status} at pc {pc:#x}")
-        if counted > budget:
+        counted = retired_before(pc, True)
+        if counted > budget or (counted == budget and pc != UNTIL):
             self.pc = pc
             return budget, STOP_BUDGET
         # stopped at UNTIL: the jump there retired, the fetch at a non-canonical address faults

@@ -10,6 +10,7 @@ import functools
 import hashlib
 import importlib.util
 import os
+import platform
 import re
 import subprocess
 import sys
@@ -144,6 +145,33 @@ def build_c_with_warnings(source_path) -> tuple[bytes, str]:
     _MEMO[key] = built
     image, warnings = built
     return image, warnings.replace(SOURCE_DIR_MARK, f"{source.parent}{os.sep}")
+
+
+# A host shared library of pyucore's own C (no C library): position-independent, optimised.
+NATIVE_FLAGS = ["-shared", "-fPIC", "-O2", "-nostdlib", "-fno-stack-protector"]
+
+
+def build_native(source_path) -> Path:
+    """The path of a shared library for this host built from the C file at source_path (cached under
+    cache_dir()/native by the source's bytes, the flags, the zig version and the host's machine type;
+    a cache that cannot be written builds into a new temporary directory). Raises BuildError."""
+    source = Path(source_path)
+    h = hashlib.sha256()
+    for part in (source.read_bytes(), "\0".join(NATIVE_FLAGS).encode(), zig_version().encode(),
+                 platform.machine().encode()):
+        h.update(len(part).to_bytes(8, "little") + part)
+    target = cache_dir() / "native" / f"{source.stem}-{h.hexdigest()}.so"
+    if target.is_file():
+        return target
+    try:
+        target.parent.mkdir(parents=True, exist_ok=True)
+    except OSError:
+        target = Path(tempfile.mkdtemp(prefix="pyucore-native-")) / target.name
+    with tempfile.TemporaryDirectory(prefix="pyucore-build-") as scratch:
+        built = Path(scratch) / target.name
+        _run_compiler([sys.executable, "-m", "ziglang", "cc", *NATIVE_FLAGS, str(source), "-o", str(built)])
+        _write_atomically(target, built.read_bytes())
+    return target
 
 
 def elf_path(source_path) -> Path:

@@ -10,6 +10,7 @@ import test_cpu
 import test_cpu_differential as diff
 from bare_loader import BareProcess
 from pyucore.machine import STOP_BUDGET, Machine
+from pyucore.machine import unicorn_cpu
 from pyucore.machine.cpu import STOP_BREAKPOINT
 from pyucore.machine.riscv import PTE_A, PTE_D, PTE_R, PTE_U, PTE_X
 from pyucore.machine.unicorn_cpu import (TESTED_VERSIONS, UnicornMachine, UnicornUnavailable, check_version,
@@ -294,3 +295,45 @@ def test_breakpoints_stop_before_their_instruction_with_exact_counts_on_both_bac
     assert seen[0] == seen[1] == [(STOP_BREAKPOINT, 4, 1, 0), (STOP_BUDGET, 8, 2, 1),
                                   (STOP_BREAKPOINT, 4, 3, 1), (STOP_BUDGET, 4, 13, 6),
                                   (STOP_BREAKPOINT, 8, 14, 7)]
+
+
+def mixed_loop():
+    """40 turns of a loop of compressed and 32-bit instructions with a store, then a load from 0."""
+    return b"".join([
+        asm.words(asm.imm("addi", 13, 0, 40)),      # 0: a3 = 40
+        asm.encode(asm.c_imm("addi", A0, 1)),       # 4: loop: c.addi a0, 1
+        asm.words(asm.imm("addi", A1, A1, 3)),      # 6
+        asm.encode(asm.c_imm("addi", A0, 1)),       # 10
+        asm.words(asm.store("sd", A0, A2, 0)),      # 12
+        asm.encode(asm.c_imm("addi", 13, -1)),      # 16
+        asm.words(asm.branch("bne", 13, 0, -14)),   # 18: back to 4
+        asm.words(asm.load("ld", 14, 0, 0)),        # 22: load page fault
+    ])
+
+
+def chunked_trace(env, chunk):
+    """Runs env in runs of chunk instructions until a trap; returns what each run ended with."""
+    env.cpu.regs[A2] = DATA_VA
+    trace = []
+    while not trace or trace[-1][0] == STOP_BUDGET:
+        cause = env.cpu.run(chunk)
+        trace.append((cause, env.cpu.pc - CODE_VA, env.cpu.instret, env.cpu.regs[A0], env.cpu.regs[A1]))
+    return trace
+
+
+@pytest.mark.parametrize("chunk", [1, 2, 3, 5, 7, 13, 64, 1000])
+def test_runs_ending_anywhere_in_a_block_count_the_same_on_both_backends(chunk):
+    python, fast = (chunked_trace(env, chunk) for env in two_envs(mixed_loop()))
+    assert fast == python
+    assert fast[-1][:3] == (13, 22, 1 + 40 * 6)
+
+
+def test_unicorn_counts_per_block_with_the_native_counter():
+    assert test_cpu.Env(mixed_loop()).cpu.counts_per_block
+
+
+def test_without_the_native_counter_unicorn_counts_every_instruction_with_the_same_result(monkeypatch):
+    monkeypatch.setattr(unicorn_cpu, "_NATIVE", [None])
+    env = test_cpu.Env(mixed_loop())
+    assert not env.cpu.counts_per_block
+    assert chunked_trace(env, 7) == chunked_trace(two_envs(mixed_loop())[0], 7)
