@@ -453,10 +453,12 @@ class BlockSource:
         base = f"g{table[0]}{reg}"
         setup = []
         if j == first:
-            offset = f"x{reg} - {table}[v & -4096]"
-            setup = [f"v = x{reg} + {low}", f"if (v & 0xFFF) <= {4096 - span} and not x{reg} & {align}:",
-                     "    try:", f"        {base} = " + (f"({offset}) >> {common}" if common else offset),
-                     "    except KeyError:", f"        {base} = None", "else:", f"    {base} = None"]
+            v = f"x{reg}" if low == 0 else "v"
+            offset = f"x{reg} - {table}[{v} & -4096]"
+            setup = [] if low == 0 else [f"v = x{reg} + {low}"]
+            setup += [f"if ({v} & 0xFFF) <= {4096 - span} and not x{reg} & {align}:",
+                      "    try:", f"        {base} = " + (f"({offset}) >> {common}" if common else offset),
+                      "    except KeyError:", f"        {base} = None", "else:", f"    {base} = None"]
         shift = _shift(insn.op)
         if common is not None:
             index = f"{base} + {insn.imm >> shift}" if insn.imm else base
@@ -478,6 +480,32 @@ def successors(insns):
     return [nxt]
 
 
+def live_out(blocks):
+    """Returns {start: registers live at the end of that block} for the blocks [(start, insns), ...] of
+    a region: those some member block it can continue at may read before writing them. Anything that
+    leaves the region writes every register back canonical, so only member successors count."""
+    starts = {start for start, _ in blocks}
+    uses, defs = {}, {}
+    for start, insns in blocks:
+        use, written = set(), set()
+        for _, insn in insns:
+            use.update(r for r in (insn.rs1, insn.rs2) if r and r not in written)
+            if insn.rd and insn.op != "csrr":
+                written.add(insn.rd)
+        uses[start], defs[start] = use, written
+    nexts = {start: [t for t in successors(insns) if t in starts] for start, insns in blocks}
+    live_in = {start: set(uses[start]) for start in starts}
+    changed = True
+    while changed:
+        changed = False
+        for start in starts:
+            out = set().union(*(live_in[t] for t in nexts[start]))
+            new = uses[start] | (out - defs[start])
+            if new != live_in[start]:
+                live_in[start], changed = new, True
+    return {start: set().union(*(live_in[t] for t in nexts[start])) for start in starts}
+
+
 class RegionSource(BlockSource):
     """Builds one function for several blocks of one page that loop back to the first one.
 
@@ -492,6 +520,12 @@ class RegionSource(BlockSource):
         super().__init__(everything, blocks[0][0])
         self.loop = False
         self.blocks = blocks
+        self.live_out = live_out(blocks)
+
+    def writeback(self, indent, lazy=None):
+        """Returns the lines storing every written register back into R, canonical: a register left lazy
+        at the end of a block where it is dead may reach any exit of the region."""
+        return super().writeback(indent, self.written)
 
     def done(self, j):
         """Returns the expression counting instructions retired before instruction j of this block."""
@@ -515,12 +549,16 @@ class RegionSource(BlockSource):
         return header + text + "\n"
 
     def _block(self, start, insns):
-        """Returns the lines of one member block: budget check, body, next pc, retired count."""
-        body = " " * 16
+        """Returns the lines of one member block: budget check, body, next pc, retired count. A block
+        that branches back to itself runs as a loop of its own, without going through the dispatch."""
         n = len(insns)
-        self.bits = {}  # nothing is known about registers when a block is entered
+        self.bits = {}  # nothing is known about the registers live when a block is entered
         self.groups = page_groups(insns)
         self.lazy = set()
+        pc, insn = insns[-1]
+        if insn.op in _BRANCH_OPS and pc + insn.imm == start:
+            return self._self_loop(start, insns)
+        body = " " * 16
         lines = [f"            if pc == {start:#x}:", f"{body}if done + {n} > left:", f"{body}    break"]
         for j, (pc, insn) in enumerate(insns[:-1]):
             lines += [body + line for line in self._straight(insn, pc, j)]
@@ -535,9 +573,27 @@ class RegionSource(BlockSource):
             lines.append(body + (f"x{insn.rd} = {call}" if insn.rd else call))
             return lines + self._exit(body, hex(pc + insn.length), f"done + {n}")
         lines += [body + line for line in self._next_pc(insn, pc, n - 1)]
-        # the next block starts with every register canonical
-        lines += [body + line for line in self.canonical(self.lazy)]
+        # the next block starts with every register it may read canonical
+        lines += [body + line for line in self.canonical(self.lazy & self.live_out[start])]
         return lines + [f"{body}done += {n}", f"{body}continue"]
+
+    def _self_loop(self, start, insns):
+        """Returns the lines of a member block whose branch goes back to its own start: `while` the
+        budget allows a pass, the body; leaving with pc set when the branch is not taken, and leaving
+        the region (the while's else) when the budget is spent."""
+        body = " " * 20
+        n = len(insns)
+        lines = [f"            if pc == {start:#x}:", f"                while done + {n} <= left:"]
+        for j, (pc, insn) in enumerate(insns[:-1]):
+            lines += [body + line for line in self._straight(insn, pc, j)]
+        pc, insn = insns[-1]
+        cond = _branch_condition(insn.op, _reg(insn.rs1), _reg(insn.rs2))
+        lines += [body + line for line in self.canonical((insn.rs1, insn.rs2))]
+        lines += [body + line for line in self.canonical(self.lazy & self.live_out[start])]
+        lines += [f"{body}done += {n}", f"{body}if not ({cond}):", f"{body}    pc = {pc + insn.length:#x}",
+                  f"{body}    break", "                else:", "                    break",
+                  "                continue"]
+        return lines
 
     def _next_pc(self, insn, pc, j):
         """Returns the lines of a block's last instruction that set pc to where execution continues."""
