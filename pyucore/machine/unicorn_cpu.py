@@ -12,10 +12,17 @@ and runs the same RAM and page tables:
 - Translated code: QEMU may translate code from any page, so the RAM is told that every page holds
   code: each page written through the RAM helpers, and each page the kernel frees (`invalidate_page`),
   is dropped from QEMU's translation cache before the next run; user stores are caught by QEMU itself.
-- Instruction counts: `emu_start(count=budget)` retires exactly budget instructions. When a run ends
-  early at a trap, unicorn's public API does not say how many instructions ran, so the backend reads
-  unicorn's own counter (uc_struct.emu_counter), whose offset it finds once by calibration and checks;
-  the backend refuses to start if the counter cannot be found.
+- Instruction counts: a native block hook (blockcount.c, built for the host with zig's clang and cached)
+  adds each translated block's instruction count as the block is entered, read from its code (RVC
+  lengths from the low two bits), and stops the run before a block that would go past the budget; the
+  instructions left of that block then run alone, from the block retranslated to end after them (a
+  stop address inside a translation ends it there). A trap inside a block retires the instructions of
+  that block before it. unicorn's own count (`emu_start(count=...)`) calls a hook at every instruction
+  and is about 5 times slower on QEMU's code; the backend uses it only while breakpoints are set, or
+  when the native hook cannot be built. When such a run ends early at a trap, unicorn's public API does
+  not say how many instructions ran, so the backend reads unicorn's own counter
+  (uc_struct.emu_counter), whose offset it finds once by calibration and checks; the backend refuses to
+  start if the counter cannot be found.
 - Traps: unicorn calls the interrupt hook with the cause and leaves pc 4 bytes past the trapping
   instruction (whatever its length); the counter already includes the trapping instruction except for
   instruction fetch faults. ebreak ends emu_start with UC_ERR_INSN_INVALID at the ebreak itself. tval
@@ -38,7 +45,9 @@ Known differences (none of them occurs in the lab5 programs):
 - a store into the translated block currently executing is seen only from the next block on (QEMU's
   RISC-V self-modifying-code handling is not precise); stores to other blocks are seen at once. When
   the stale copy of a rewritten load or store faults and the instruction now there is no memory access,
-  the backend drops that fault and runs on from it, so the new instruction executes.
+  the backend drops that fault and runs on from it, so the new instruction executes. A trap later in
+  such a block is counted from the code now in memory: if the store changed the length of an earlier
+  instruction of the block, the count can differ from the instructions QEMU's stale copy ran.
 """
 
 import ctypes
