@@ -1,11 +1,13 @@
 """Fixtures shared by the whole suite: lab workspaces written once per session (the tests that share one
-only read it; a test that edits a workspace copies one first), and a translation cache of the session's
-own, so that no test writes into the user's cache directory."""
+only read it; a test that edits a workspace copies one first), a translation cache of the session's
+own, so that no test writes into the user's cache directory, and the reference runs of the built-in
+programs, booted once per session (worker) for every test that compares against them."""
 
 import os
 
 import pytest
 
+from pyucore.api import boot
 from pyucore.lab.workspace import init_workspace
 
 
@@ -33,3 +35,17 @@ def translation_cache(tmp_path_factory):
         del os.environ["PYUCORE_TRANSLATION_CACHE"]
     else:
         os.environ["PYUCORE_TRANSLATION_CACHE"] = saved
+
+
+@pytest.fixture(scope="session")
+def reference_run():
+    """reference_run(program, cow=True): the BootResult of boot(program=program, cow=cow,
+    keep_events=True) (pyucore's own kernel, the python CPU, the boot's self-checks shown), booted the
+    first time it is asked for and shared by the session's tests afterwards, which only read it."""
+    runs = {}
+
+    def run(program, cow=True):
+        if (program, cow) not in runs:
+            runs[program, cow] = boot(program=program, cow=cow, keep_events=True)
+        return runs[program, cow]
+    return run

@@ -14,8 +14,8 @@ def test_every_builtin_program_has_an_expected_console():
 
 
 @pytest.mark.parametrize("name", PROGRAMS)
-def test_program_console_matches_the_original(name):
-    result = boot(program=name)
+def test_program_console_matches_the_original(reference_run, name):
+    result = reference_run(name)
     assert result.exit_status == 0, result.halt_reason
     problem = console_mismatch((FIXTURES / (name + ".out")).read_text(), result.console)
     assert problem is None, problem + "\n" + result.console[-2000:]
@@ -28,8 +28,8 @@ def test_output_does_not_depend_on_the_tick_length(name):
 
 
 @pytest.mark.parametrize("name", ["forktree", "waitkill", "faultread"])
-def test_same_program_gives_the_same_console_and_events_twice(name):
-    first, second = boot(program=name, keep_events=True), boot(program=name, keep_events=True)
+def test_same_program_gives_the_same_console_and_events_twice(reference_run, name):
+    first, second = reference_run(name), boot(program=name, keep_events=True)
     assert first.console == second.console
     assert first.events == second.events
 

@@ -11,8 +11,8 @@ from pyucore.user.build import program_names
 
 
 @pytest.mark.parametrize("program", program_names())
-def test_the_solution_kernel_prints_what_the_builtin_kernel_prints(solution_ws, program):
-    ours = boot(program=program, keep_events=True)
+def test_the_solution_kernel_prints_what_the_builtin_kernel_prints(solution_ws, reference_run, program):
+    ours = reference_run(program)
     theirs = boot(program=program, kernel=solution_ws, keep_events=True)
     assert theirs.console == ours.console
     assert theirs.events == ours.events

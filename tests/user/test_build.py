@@ -193,10 +193,19 @@ def test_builds_do_not_depend_on_where_the_source_lives(tmp_path):
     assert str(tmp_path).encode() not in first
 
 
+@pytest.fixture(scope="session")
+def zig_library_cache(tmp_path_factory):
+    """A zig cache directory shared by the tests of this session: zig keeps the user library's objects
+    there, so each private build compiles only its program (pyucore's own cache stays private)."""
+    return tmp_path_factory.mktemp("zig")
+
+
 @pytest.fixture
-def private_cache(tmp_path, monkeypatch):
-    """An empty on-disk cache and an empty in-process memo, for this test only."""
+def private_cache(tmp_path, monkeypatch, zig_library_cache):
+    """An empty on-disk cache and an empty in-process memo, for this test only; zig's cache of the
+    user library's objects is the session's (a program's own compile never uses zig's cache)."""
     monkeypatch.setenv("PYUCORE_CACHE", str(tmp_path / "cache"))
+    monkeypatch.setenv("ZIG_GLOBAL_CACHE_DIR", str(zig_library_cache))
     monkeypatch.setattr(build, "_MEMO", {})
     return tmp_path / "cache"
 
@@ -231,11 +240,11 @@ def test_changing_the_source_rebuilds(private_cache, tmp_path):
     assert build_c(source) != first
 
 
-def test_a_corrupt_or_unwritable_cache_only_costs_a_rebuild(tmp_path, monkeypatch):
+def test_a_corrupt_or_unwritable_cache_only_costs_a_rebuild(tmp_path, monkeypatch, zig_library_cache):
     blocker = tmp_path / "not-a-dir"
     blocker.write_text("")
     monkeypatch.setenv("PYUCORE_CACHE", str(blocker / "cache"))
-    monkeypatch.setenv("ZIG_GLOBAL_CACHE_DIR", str(tmp_path / "zig"))
+    monkeypatch.setenv("ZIG_GLOBAL_CACHE_DIR", str(zig_library_cache))
     monkeypatch.setattr(build, "_MEMO", {})
     assert elf_of(build_program("softint")).header["e_entry"] == 0x800020
 
@@ -281,8 +290,18 @@ UNUSED = "int main(void) {\n    int unused;\n    return 0;\n}\n"
 
 
 @pytest.mark.parametrize("name", ALL_PROGRAMS)
-def test_the_built_in_programs_compile_without_warnings(private_cache, name):
+def test_the_built_in_programs_compile_without_warnings(name):
+    # the build cache keeps the warnings the compiler printed for these very bytes (the tests above and
+    # below check that it does), so a cached build answers as a fresh one would
     assert build_c_with_warnings(build.PROGRAMS_DIR / f"{name}.c")[1] == ""
+
+
+def test_the_user_library_compiles_without_warnings_when_zig_has_nothing_cached(private_cache, monkeypatch,
+                                                                                tmp_path):
+    # the other private builds share zig's cache of the library: here zig compiles all of it
+    monkeypatch.setenv("ZIG_GLOBAL_CACHE_DIR", str(tmp_path / "empty-zig-cache"))
+    assert build_c_with_warnings(build.PROGRAMS_DIR / "hello.c")[1] == ""
+    assert list((tmp_path / "empty-zig-cache").iterdir()), "zig cached nothing: the library was not built here"
 
 
 def test_a_build_that_succeeds_returns_the_compilers_warnings_as_it_prints_them(private_cache, tmp_path):

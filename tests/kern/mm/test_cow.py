@@ -21,17 +21,15 @@ def test_wait_storing_into_a_shared_page_is_not_seen_by_the_running_child(run_c,
 
 
 @pytest.mark.parametrize("name", program_names(lab=5))
-def test_every_program_prints_the_same_with_and_without_cow(name):
-    with_cow = boot(program=name, cow=True, quiet_boot=True)
-    without = boot(program=name, cow=False, quiet_boot=True)
+def test_every_program_prints_the_same_with_and_without_cow(reference_run, name):
+    with_cow, without = reference_run(name, cow=True), reference_run(name, cow=False)
     assert with_cow.console == without.console
     assert with_cow.stats["pages_allocated"] - with_cow.stats["pages_freed"] == \
         without.stats["pages_allocated"] - without.stats["pages_freed"]
 
 
-def test_cow_copies_only_the_pages_that_are_written():
-    cow = boot(program="forktest", cow=True, quiet_boot=True).stats
-    eager = boot(program="forktest", cow=False, quiet_boot=True).stats
+def test_cow_copies_only_the_pages_that_are_written(reference_run):
+    cow, eager = reference_run("forktest", cow=True).stats, reference_run("forktest", cow=False).stats
     assert cow["pages_copied_by_fork"] == 0
     assert eager["pages_copied_by_fork"] >= 32 * 6
     assert 0 < cow["cow_copies"] <= cow["cow_faults"] < eager["pages_copied_by_fork"]

@@ -24,8 +24,8 @@ def child_counts(result):
     return {e["pid"]: e["code"] for e in result.events if e["kind"] == "exit" and e["parent"] == 2}
 
 
-def test_lab5s_kernel_prints_no_sched_class_line_and_records_no_picks():
-    result = boot(program="forktree", keep_events=True)
+def test_lab5s_kernel_prints_no_sched_class_line_and_records_no_picks(reference_run):
+    result = reference_run("forktree")
     assert "sched class" not in result.console
     assert {e["kind"] for e in result.events}.isdisjoint({"pick", "priority"})
 
