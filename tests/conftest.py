@@ -1,9 +1,12 @@
 """Fixtures shared by the whole suite: lab workspaces written once per session (the tests that share one
-only read it; a test that edits a workspace copies one first), a translation cache of the session's
+only read it; a test that edits a workspace copies one first), a translation cache of the test run's
 own, so that no test writes into the user's cache directory, and the reference runs of the built-in
-programs, booted once per session (worker) for every test that compares against them."""
+programs, booted once per test run for every test that compares against them."""
 
+import contextlib
+import fcntl
 import os
+import pickle
 
 import pytest
 
@@ -23,11 +26,33 @@ def fresh_ws(tmp_path_factory):
     return init_workspace(tmp_path_factory.mktemp("lab") / "fresh")
 
 
+@pytest.fixture(scope="session")
+def run_dir(tmp_path_factory):
+    """A directory of this test run shared by its xdist workers (each has a base directory of its own
+    inside the run's), so that what one worker computed serves the others."""
+    base = tmp_path_factory.getbasetemp()
+    shared = (base.parent if os.environ.get("PYTEST_XDIST_WORKER") else base) / "shared"
+    shared.mkdir(exist_ok=True)
+    return shared
+
+
+@contextlib.contextmanager
+def locked(path):
+    """Holds an exclusive lock on the file path (created if missing) for the with block."""
+    with open(path, "a") as file:
+        fcntl.flock(file, fcntl.LOCK_EX)
+        try:
+            yield
+        finally:
+            fcntl.flock(file, fcntl.LOCK_UN)
+
+
 @pytest.fixture(scope="session", autouse=True)
-def translation_cache(tmp_path_factory):
-    """Every boot of the session, and every pyucore process a test starts, keeps its translated code in
-    a directory of the session's (pyucore.machine.codecache)."""
-    directory = tmp_path_factory.mktemp("translations")
+def translation_cache(run_dir):
+    """Every boot of the test run, and every pyucore process a test starts, keeps its translated code in
+    a directory of the run's (pyucore.machine.codecache), which its workers share: the cache is safe
+    for processes writing at once."""
+    directory = run_dir / "translations"
     saved = os.environ.get("PYUCORE_TRANSLATION_CACHE")
     os.environ["PYUCORE_TRANSLATION_CACHE"] = str(directory)
     yield directory
@@ -38,14 +63,20 @@ def translation_cache(tmp_path_factory):
 
 
 @pytest.fixture(scope="session")
-def reference_run():
+def reference_run(run_dir):
     """reference_run(program, cow=True): the BootResult of boot(program=program, cow=cow,
-    keep_events=True) (pyucore's own kernel, the python CPU, the boot's self-checks shown), booted the
-    first time it is asked for and shared by the session's tests afterwards, which only read it."""
+    keep_events=True) (pyucore's own kernel, the python CPU, the boot's self-checks shown), booted once
+    per test run by whichever worker asks first and read by the others from run_dir; callers only read
+    it."""
     runs = {}
 
     def run(program, cow=True):
         if (program, cow) not in runs:
-            runs[program, cow] = boot(program=program, cow=cow, keep_events=True)
+            path = run_dir / ("reference-%s-%s.pickle" % (program, "cow" if cow else "eager"))
+            with locked(path.with_suffix(".lock")):
+                if not path.exists():
+                    result = boot(program=program, cow=cow, keep_events=True)
+                    path.write_bytes(pickle.dumps(result))
+                runs[program, cow] = pickle.loads(path.read_bytes())
         return runs[program, cow]
     return run

@@ -5,6 +5,7 @@ the command it prints) and drives it. gdb-multiarch is installed by .ci/run; onl
 tests skip when it is missing.
 """
 
+import functools
 import io
 import os
 import re
@@ -37,7 +38,8 @@ class Run:
         self.proc = subprocess.Popen(
             [sys.executable, "-m", "pyucore", "run", str(PROGRAMS / program), "--quiet-boot",
              "--gdb", "127.0.0.1:0", *options],
-            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+            preexec_fn=lambda: signal.signal(signal.SIGINT, signal.SIG_DFL))   # a background job ignores it
         line = self.proc.stderr.readline()
         match = re.match(r"pyucore: debug with: gdb-multiarch (\S+) -ex '(directory \S+)' "
                          r"-ex 'target remote :(\d+)'$", line)
@@ -59,8 +61,9 @@ class Run:
         return self.proc.returncode, out, err
 
 
+@functools.cache
 def console_without_gdb(program, cpu):
-    """The console of the same run without gdb."""
+    """The console of the same run without gdb (booted once per session: several tests compare with it)."""
     return boot(elf=build_c(PROGRAMS / program), name=Path(program).stem, quiet_boot=True, cpu=cpu).console
 
 
