@@ -312,8 +312,11 @@ class Pair:
 
 @pytest.fixture(scope="module")
 def pair():
-    """One machine pair per test module (worker)."""
-    return Pair()
+    """One machine pair per test module (worker). Its CPU keeps translations in memory only: random code
+    never runs again, so writing it to the disk cache would only cost time (it doubles the module's)."""
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setenv("PYUCORE_TRANSLATION_CACHE", "")
+        return Pair()
 
 
 def random_state(r):
