@@ -1,7 +1,6 @@
 """Student workspaces: `pyucore lab init DIR` writes the whole kernel with its blanks emptied, a lab
 README, a report to fill and the marker file that makes DIR a workspace (with its settings)."""
 
-import importlib.metadata
 import pathlib
 
 from . import LabError
@@ -18,9 +17,10 @@ _SWITCHES = {"on": True, "off": False}
 
 def pyucore_version():
     """The installed pyucore's version, or "unknown"."""
+    from importlib import metadata   # slow to import; only `lab init` needs it, not every run
     try:
-        return importlib.metadata.version("pyucore")
-    except importlib.metadata.PackageNotFoundError:
+        return metadata.version("pyucore")
+    except metadata.PackageNotFoundError:
         return "unknown"
 
 

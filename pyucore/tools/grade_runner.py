@@ -9,7 +9,6 @@ then starts in tens of milliseconds instead of the few hundred a fresh interpret
 benchmarks/grade.py); where there is no forkserver (Windows) each child is a fresh interpreter.
 """
 
-import multiprocessing
 import time
 import traceback
 from dataclasses import dataclass, field
@@ -45,6 +44,7 @@ class Limits:
 
 def _context():
     """The multiprocessing context children come from: a forkserver preloaded with pyucore, or spawn."""
+    import multiprocessing    # only grading needs it: `pyucore run` would pay for its import at start-up
     if "forkserver" not in multiprocessing.get_all_start_methods():
         return multiprocessing.get_context("spawn")
     ctx = multiprocessing.get_context("forkserver")
