@@ -12,7 +12,8 @@ data, then the marshalled code object. It is written to a file of its own and re
 a reader sees a whole entry or none; a file that is damaged, truncated, or answers another key fails
 the checksum and counts as missing. Any failure (no directory, an unwritable one, a bad entry) only
 means compiling: the cache saves time and never changes what runs. Each 2-digit subdirectory keeps at
-most SHARD_LIMIT entries (the oldest go first), so the cache stays bounded however much code runs.
+most SHARD_LIMIT entries (the oldest go first), so the cache stays bounded however much code runs, and
+one process writes at most MAX_WRITES of them.
 
 Where: $PYUCORE_TRANSLATION_CACHE if set (empty: no disk cache, memory only), else `translations/` in
 pyucore's cache directory (pyucore.cachedir: ~/.cache/pyucore on Linux). Deleting it is always safe.
@@ -27,6 +28,9 @@ from pathlib import Path
 CHECKSUM_BYTES = 16
 SHARD_LIMIT = 32          # entries per subdirectory; 256 of them: at most 8,192 entries (about 40 MB)
 MEMORY_LIMIT = 4096       # code objects kept in this process's memory (the oldest go first)
+# entries one process writes at most: a program that keeps making new code (benchmarks/snippets.py)
+# neither spends its time writing them nor pushes every other program's entries out
+MAX_WRITES = 2048
 _CodeType = type(compile("", "", "exec"))
 
 
@@ -62,7 +66,7 @@ class TranslationCache:
         self.directory = directory if version is not None else None
         self.version = (version or "").encode()
         self.memory = {}
-        self.writable = True
+        self.writes_left = MAX_WRITES
         self._temp_names = 0
         self.hits = self.misses = 0      # disk look-ups that found an entry / did not (statistics)
 
@@ -77,7 +81,7 @@ class TranslationCache:
             code = self._read(key)
         if code is None:
             code = compile_code()
-            if key is not None and self.writable:
+            if key is not None and self.writes_left > 0:
                 self._write(key, code)
         if len(self.memory) >= MEMORY_LIMIT:
             del self.memory[next(iter(self.memory))]
@@ -121,6 +125,7 @@ class TranslationCache:
     def _write(self, key, code):
         """Stores code as key's entry (whole or not at all); after a failure, this cache writes no more."""
         path = self._path(key)
+        self.writes_left -= 1
         self._temp_names += 1
         temp = path.parent / f".tmp-{os.getpid()}-{self._temp_names}"
         data = marshal.dumps(code)
@@ -131,7 +136,7 @@ class TranslationCache:
                 file.write(self._checksum(key, data) + data)
             os.replace(temp, path)
         except OSError:
-            self.writable = False
+            self.writes_left = 0
             _remove(temp)
             return
         self._trim(path.parent)

@@ -134,21 +134,22 @@ def build_parser() -> argparse.ArgumentParser:
     listing = commands.add_parser("list", help="list the built-in programs")
     listing.set_defaults(handler=cmd_list)
 
-    from pyucore.tools import grade  # the grader module is light: it imports the kernel only to run
+    from pyucore.tools import grade_choices    # not the grader itself: only `grade` imports it
     grading = commands.add_parser("grade", help="run the 13 graded lab5 tests (or lab6's)",
                                   description="Run the graded lab5 (or lab6) tests, each in a child process "
                                               "with limits.")
     grading.add_argument("names", nargs="*", metavar="NAME", help="run only these tests (default: all of the lab's)")
-    grading.add_argument("--patterns", choices=grade.YEAR_PATTERNS, default=grade.DEFAULT_PATTERNS,
-                         help=f"which course year's lab5 patterns to check (default {grade.DEFAULT_PATTERNS})")
-    grading.add_argument("--lab", choices=tuple(grade.LAB_PATTERNS), default="lab5",
+    default_patterns = grade_choices.DEFAULT_PATTERNS
+    grading.add_argument("--patterns", choices=grade_choices.YEAR_PATTERNS, default=default_patterns,
+                         help=f"which course year's lab5 patterns to check (default {default_patterns})")
+    grading.add_argument("--lab", choices=tuple(grade_choices.LAB_PATTERNS), default="lab5",
                          help="which lab's grader: lab5 (13 tests, 130 points) or lab6 (priority, 50 points, "
                               "then lab5's tests on the lab6 kernel as extra checks, not scored)")
     grading.add_argument("--sched", choices=SCHED_POLICIES,
                          help="the kernel's scheduler (default: the lab's, lab5 or stride)")
     grading.add_argument("--max-insns", type=_positive_int, metavar="N",
-                         help=f"stop each test after N user instructions (default: {grade.LIMIT_FACTOR}x what "
-                              "the reference kernel needs for that test)")
+                         help=f"stop each test after N user instructions (default: "
+                              f"{grade_choices.LIMIT_FACTOR}x what the reference kernel needs for that test)")
     grading.add_argument("--timeout", type=_positive_float, metavar="SECONDS",
                          help="stop each test after this much wall time (default: ample for its instructions)")
     grading.add_argument("--exercises", action="store_true",
@@ -588,8 +589,8 @@ def cmd_grade(args) -> int:
     the exercise checks if asked, and writes the requested reports; returns 0 at full marks with every
     check passed (or skipped), 1 below. Raises UsageError for an unknown test name, a --kernel that is
     not a workspace or a report that cannot be written."""
-    from pyucore.tools import grade
-    patterns = grade.LAB_PATTERNS[args.lab] if args.lab == "lab6" else args.patterns
+    from pyucore.tools import grade, grade_choices
+    patterns = grade_choices.LAB_PATTERNS[args.lab] if args.lab == "lab6" else args.patterns
     try:
         names = grade.select_tests(args.names, patterns)
     except ValueError as exc:

@@ -21,13 +21,11 @@ from dataclasses import dataclass
 from typing import Callable, Optional, TextIO
 
 from pyucore.tools import grade_hints, grade_runner
+from pyucore.tools.grade_choices import DEFAULT_PATTERNS, LAB6_PATTERNS, LIMIT_FACTOR
 from pyucore.tools.grade_runner import Limits
 
 POINTS_RESULT = 7
 POINTS_OUTPUT = 3
-DEFAULT_PATTERNS = "2024"
-LAB6_PATTERNS = "lab6"
-LAB_PATTERNS = {"lab5": DEFAULT_PATTERNS, "lab6": LAB6_PATTERNS}   # the pattern set of `--lab`
 LAB_SCHED = {"lab5": "lab5", "lab6": "stride"}   # the scheduler of each lab's kernel (lab6's answer)
 
 # The default limits of a test: LIMIT_FACTOR times the user instructions the reference kernel needs
@@ -36,7 +34,6 @@ LAB_SCHED = {"lab5": "lab5", "lab6": "stride"}   # the scheduler of each lab's k
 # tick_insns x tick_num), so a kernel that schedules differently still has room. The wall limit
 # allows those instructions at SLOW_INSNS_PER_SECOND (a tenth of what the Python CPU does on a busy
 # 2-core host) plus a boot's kernel work and a child's start.
-LIMIT_FACTOR = 10
 SLICE_INSNS = grade_hints.SLICE_INSNS
 SLOW_INSNS_PER_SECOND = 2_000_000
 BOOT_ALLOWANCE_SECONDS = 10.0
@@ -193,7 +190,6 @@ PATTERN_SETS = {
     "2025": PatternSet(common=_COMMON_2025, results=_results(trapframe=())),
     LAB6_PATTERNS: _LAB6,
 }
-YEAR_PATTERNS = ("2024", "2025")     # lab5's sets, one per course year (--patterns)
 
 GRADED_PROGRAMS = tuple(PATTERN_SETS[DEFAULT_PATTERNS].results)
 MAX_SCORE = len(GRADED_PROGRAMS) * (POINTS_RESULT + POINTS_OUTPUT)

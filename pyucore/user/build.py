@@ -12,9 +12,7 @@ import importlib.util
 import os
 import platform
 import re
-import subprocess
 import sys
-import tempfile
 from pathlib import Path
 
 from pyucore.cachedir import pyucore_cache_dir
@@ -186,6 +184,7 @@ def elf_path(source_path) -> Path:
         if cached.stat().st_mtime < source.stat().st_mtime:
             os.utime(cached)
         return cached
+    import tempfile
     fd, name = tempfile.mkstemp(prefix=f"pyucore-{Path(source_path).stem}-", suffix=".elf")
     with os.fdopen(fd, "wb") as file:
         file.write(image)
@@ -280,6 +279,7 @@ def _cache_key(source: Path) -> str:
 
 def _compile_to_bytes(source: Path) -> tuple[bytes, str]:
     """Run zig cc on source + the library in a scratch directory; returns (linked image, warnings)."""
+    import tempfile     # like subprocess: imported only when something is built or written
     with tempfile.TemporaryDirectory(prefix="pyucore-build-") as scratch:
         obj, output = Path(scratch) / f"{source.stem}.o", Path(scratch) / "a.elf"
         # The program gets an empty zig cache of its own: on a cache hit zig does not run clang, and
@@ -322,6 +322,7 @@ def _run_compiler(command: list[str], zig_cache: Path | None = None) -> str:
     if zig_cache is not None:
         env["ZIG_GLOBAL_CACHE_DIR"] = str(zig_cache)
     env.setdefault("ZIG_GLOBAL_CACHE_DIR", str(cache_dir() / "zig"))
+    import subprocess   # imported only when something is built: a run of a cached program starts faster
     try:
         result = subprocess.run(command, capture_output=True, text=True, env=env, cwd=USER_DIR)
     except OSError as exc:
@@ -376,6 +377,7 @@ def _write_cache(key: str, built: tuple[bytes, str]) -> None:
 def _write_atomically(path: Path, data: bytes) -> None:
     """Write data to path so that concurrent readers see either nothing or the whole file; the
     directory must exist (OSError otherwise)."""
+    import tempfile
     fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
     try:
         with os.fdopen(fd, "wb") as f:

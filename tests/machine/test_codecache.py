@@ -109,7 +109,14 @@ def test_a_directory_that_cannot_be_written_only_means_compiling(tmp_path):
     cache = TranslationCache(blocker / "cache", "v1")
     assert run_code(returning(6), cache) == 6
     assert run_code(returning(7), cache) == 7
-    assert not cache.writable and cache.misses == 2
+    assert cache.writes_left == 0 and cache.misses == 2
+
+
+def test_one_process_writes_at_most_max_writes_entries(tmp_path, monkeypatch):
+    monkeypatch.setattr(codecache, "MAX_WRITES", 2)
+    cache = TranslationCache(tmp_path, "v1")
+    assert [run_code(returning(value), cache) for value in range(4)] == [0, 1, 2, 3]
+    assert cache.misses == 4 and len(entries(tmp_path)) == 2
 
 
 def test_each_subdirectory_keeps_only_its_newest_entries(tmp_path, monkeypatch):

@@ -3,7 +3,7 @@ from pathlib import Path
 
 import pytest
 
-from pyucore.tools import grade
+from pyucore.tools import grade, grade_choices
 from pyucore.tools.grade import (
     GRADED_PROGRAMS, MAX_SCORE, PATTERN_SETS, Pattern, absent, check_patterns, fixed, grade_console,
     line_regex,
@@ -380,3 +380,8 @@ def test_an_unknown_test_name_is_refused_naming_the_valid_ones():
     with pytest.raises(ValueError) as error:
         grade.select_tests(["hello", "helo"])
     assert str(error.value) == f"unknown test 'helo'; the graded tests are: {', '.join(GRADED_PROGRAMS)}"
+
+
+def test_the_pattern_sets_the_command_line_offers_are_the_graders():
+    assert set(grade_choices.YEAR_PATTERNS) | set(grade_choices.LAB_PATTERNS.values()) == set(grade.PATTERN_SETS)
+    assert grade_choices.DEFAULT_PATTERNS in grade_choices.YEAR_PATTERNS
