@@ -10,7 +10,6 @@ import functools
 import hashlib
 import importlib.util
 import os
-import platform
 import re
 import sys
 from pathlib import Path
@@ -153,6 +152,7 @@ def build_native(source_path) -> Path:
     """The path of a shared library for this host built from the C file at source_path (cached under
     cache_dir()/native by the source's bytes, the flags, the zig version and the host's machine type;
     a cache that cannot be written builds into a new temporary directory). Raises BuildError."""
+    import platform
     source = Path(source_path)
     h = hashlib.sha256()
     for part in (source.read_bytes(), "\0".join(NATIVE_FLAGS).encode(), zig_version().encode(),
@@ -161,6 +161,7 @@ def build_native(source_path) -> Path:
     target = cache_dir() / "native" / f"{source.stem}-{h.hexdigest()}.so"
     if target.is_file():
         return target
+    import tempfile
     try:
         target.parent.mkdir(parents=True, exist_ok=True)
     except OSError:
