@@ -5,7 +5,6 @@ the kernel virtual address ucore would print.
 """
 
 import struct
-from contextlib import contextmanager
 
 from .. import hw
 from ..debug.panic import kassert, panic
@@ -33,9 +32,12 @@ boot_cr3 = 0
 _zero_page = bytes(PGSIZE)
 stats = None          # counters shared with the rest of the kernel (dict), set by pmm_init
 # Pages (and swap slots) only page faults may take: enough for a few faults, each of which needs at
-# most a page and two page tables. keep_reserve is set inside fault_reserve_kept() (fork, exec).
+# most a page and two page tables. Set inside fault_reserve_kept() (fork, exec): reserve_pages, the
+# free pages allocations must leave (FAULT_RESERVE or more; 0 outside), and may_reclaim.
 FAULT_RESERVE = 16
-keep_reserve = False
+reserve_pages = 0
+may_reclaim = True
+_V_MARKS = bytes(b & PTE_V for b in range(256))    # byte -> its V bit (bit 0)
 
 
 def KADDR(pa):
@@ -73,10 +75,10 @@ def pte2page(pte):
 def alloc_pages(n):
     """n contiguous free pages (ref 0), or None when memory is exhausted. Once swap is on, an
     allocation that fails swaps pages out one at a time and retries until it succeeds or nothing more
-    can go out (ucore retries only for n == 1; a fork under pressure needs a 2-page kernel stack).
-    Inside fault_reserve_kept(), the last FAULT_RESERVE free pages are out of reach."""
+    can go out (except inside fault_reserve_kept(reclaim=False)). Inside fault_reserve_kept(), the last
+    FAULT_RESERVE free pages are out of reach."""
     page = _alloc_outside_reserve(n)
-    while page is None and swap.swap_init_ok and swap.swap_reclaim(1):
+    while page is None and may_reclaim and swap.swap_init_ok and swap.swap_reclaim(1):
         page = _alloc_outside_reserve(n)
     if page is not None:
         stats["pages_allocated"] += n
@@ -85,22 +87,86 @@ def alloc_pages(n):
 
 def _alloc_outside_reserve(n):
     """n pages from the allocator, or None, also when keeping the reserve forbids taking them."""
-    if keep_reserve and pmm_manager.nr_free_pages() - n < FAULT_RESERVE:
+    if reserve_pages and pmm_manager.nr_free_pages() - n < reserve_pages:
         return None
     return pmm_manager.alloc_pages(n)
 
 
-@contextmanager
-def fault_reserve_kept():
-    """Inside, allocations leave FAULT_RESERVE free pages and (swap.swap_slot_alloc) FAULT_RESERVE free
-    swap slots untouched: fork and exec run inside, so they fail with -E_NO_MEM while the page faults of
-    the processes that exist (a stack page, a copy-on-write break, a page table) can still be served."""
-    global keep_reserve
-    outer, keep_reserve = keep_reserve, True
-    try:
-        yield
-    finally:
-        keep_reserve = outer
+class fault_reserve_kept:
+    """`with fault_reserve_kept(reclaim, pages)`: inside, allocations leave `pages` free pages (at least
+    FAULT_RESERVE) and (swap.swap_slot_alloc) FAULT_RESERVE free swap slots untouched: fork and exec
+    run inside, so they fail with -E_NO_MEM while the page faults of the processes that exist (a stack
+    page, a copy-on-write break, a page table) can still be served. With reclaim false they also take
+    only free pages, never swapping a user page out: fork takes a new process's kernel stack and page
+    tables so (as ucore, whose alloc_pages never swaps for n > 1 and whose lab5 has no user page to
+    swap). (A class, not a generator: a fork bomb enters it on every fork.)"""
+
+    def __init__(self, reclaim=True, pages=FAULT_RESERVE):
+        self.reclaim = reclaim
+        self.pages = max(pages, FAULT_RESERVE)
+        self.outer = None
+
+    def __enter__(self):
+        global reserve_pages, may_reclaim
+        self.outer = reserve_pages, may_reclaim
+        reserve_pages, may_reclaim = self.pages, may_reclaim and self.reclaim
+
+    def __exit__(self, *exc):
+        global reserve_pages, may_reclaim
+        reserve_pages, may_reclaim = self.outer
+
+
+def fork_table_pages(pgdir, share, other_pages=0):
+    """The page-table pages (the root included) a copy of the user memory mapped by pgdir (copy_range
+    with share) needs at most, when the copy and other_pages more pages (a kernel stack) can be had
+    without touching the fault reserve: those from free pages, a swap slot for each page on disk, and
+    with share 0 a page for each page in memory, free or made free by swapping a user page out to a
+    free slot. None when they cannot. Swaps nothing; reads each of pgdir's user tables once, and none
+    when not even the root table fits."""
+    free = nr_free_pages() - FAULT_RESERVE - other_pages
+    if free < 1:
+        return None
+    tables, present, on_disk = user_table_counts(pgdir)
+    free -= tables
+    slots = (swap.free_slots() - FAULT_RESERVE if swap.swap_init_ok else 0) - on_disk
+    if free < 0 or (on_disk and slots < 0) or (not share and present > free + max(slots, 0)):
+        return None
+    return tables
+
+
+def user_table_counts(pgdir):
+    """(page-table pages of pgdir's user half, the root included; valid user PTEs; swapped-out user
+    PTEs), reading each table once at C speed (a fork bomb's failing forks ask it thousands of times);
+    the swapped-out PTEs are looked for only while some swap slot is in use."""
+    tables, present, nonzero = 1, 0, 0
+    any_on_disk = swap.swap_init_ok and swap.swap_slots_in_use() > 0
+    for pd0 in _next_tables(pgdir, NPTEENTRY // 2):
+        tables += 1
+        for pt in _next_tables(pd0, NPTEENTRY):
+            tables += 1
+            present += len(_valid_marks(pt, NPTEENTRY).translate(None, b"\0"))
+            if any_on_disk:
+                entries = struct.unpack_from("<%dQ" % NPTEENTRY, hw.ram.data, pt - hw.ram.base)
+                nonzero += NPTEENTRY - entries.count(0)
+    return tables, present, nonzero - present if any_on_disk else 0
+
+
+def _valid_marks(pa, n):
+    """n bytes, the i-th 1 when the i-th entry of the table at pa is valid, else 0 (a PTE's V bit is
+    bit 0 of its first byte)."""
+    offset = pa - hw.ram.base
+    return bytes(hw.ram.data[offset:offset + n * 8:8]).translate(_V_MARKS)
+
+
+def _next_tables(pa, n):
+    """The physical addresses of the tables the first n entries of the table at pa point to."""
+    marks = _valid_marks(pa, n)
+    i = marks.find(1)
+    while i >= 0:
+        pte = hw.ram.read_u64(pa + i * 8)
+        if not _is_leaf(pte):
+            yield PTE_ADDR(pte)
+        i = marks.find(1, i + 1)
 
 
 def alloc_page():
@@ -145,8 +211,8 @@ def page_init(mem_begin, freemem, mem_end):
 
 def pmm_init(kernel_end, boot_pgdir_pa):
     """Sets up the allocator over the RAM after the kernel image and the boot page table; runs the checks."""
-    global pmm_manager, boot_pgdir, boot_cr3, stats, keep_reserve
-    keep_reserve = False
+    global pmm_manager, boot_pgdir, boot_cr3, stats, reserve_pages, may_reclaim
+    reserve_pages, may_reclaim = 0, True
     stats = {"pages_allocated": 0, "pages_freed": 0, "pages_copied_by_fork": 0,
              "cow_faults": 0, "cow_copies": 0, "swap_outs": 0, "swap_ins": 0}
     pmm_manager = default_pmm_manager(pages, NBASE)
@@ -344,7 +410,8 @@ def copy_range(to, from_, start, end, share):
         if ram.read_u64(ptep) == 0:
             start = _next_mapped(from_, start, end)
             continue
-        nptep = get_pte(to, start, True)
+        with fault_reserve_kept(reclaim=False):     # the child's page tables, like its kernel stack
+            nptep = get_pte(to, start, True)
         if nptep is None:
             return -E_NO_MEM
         pte = ram.read_u64(ptep)    # read now: the table's allocation may have swapped the page out

@@ -25,6 +25,9 @@ How pyucore's swap works, and where it differs from ucore's:
   the order they got them, current's mm last (ucore lab5 never swaps user processes at all). An mm
   whose list is found empty is not visited again until a page is listed, and a full disk ends a
   reclaim at once, so a failed allocation costs the same with 4,000 processes as with 10.
+- fork never swaps a page out for a new process's kernel stack or page tables (only free pages, as
+  ucore's alloc_pages for a kernel stack), and checks first that the child fits (pmm.fork_table_pages),
+  so that a fork bomb's failing forks push nobody's pages to disk; an eager fork's page copies may swap.
 - fork and exec leave a reserve of free pages and free slots (pmm.fault_reserve_kept) for the page
   faults of the processes that exist; a swap-in that finds memory and the disk full trades places with
   a victim (the victim goes into the slot the page leaves), so a fork bomb gets -E_NO_MEM while its
@@ -170,9 +173,14 @@ def swap_slot_alloc(addr):
 
 def slot_available():
     """True iff swap_slot_alloc can give a slot now."""
-    if pmm.keep_reserve:
+    if pmm.reserve_pages:
         return swap_map.count(0) > pmm.FAULT_RESERVE
     return swap_map.find(0) >= 0
+
+
+def free_slots():
+    """Number of slots holding no page."""
+    return swap_map.count(0)
 
 
 def _used_slot(entry):
@@ -325,8 +333,8 @@ def swap_dup(pgdir, la, entry):
 
 
 def swap_slots_in_use():
-    """Number of slots holding a page (for checks and tests)."""
-    return sum(swap_map) - 1
+    """Number of slots holding a page."""
+    return len(swap_map) - swap_map.count(0) - 1
 
 
 def check_content_set():

@@ -252,7 +252,8 @@ def kernel_thread(fn, arg, clone_flags):
 
 def setup_kstack(proc):
     """Gives proc a kernel stack of KSTACKPAGE pages; 0 or -E_NO_MEM."""
-    with pmm.fault_reserve_kept():      # a new process may not take the memory page faults need
+    # a new process may not take the memory page faults need, nor push user pages to disk for it
+    with pmm.fault_reserve_kept(reclaim=False):
         page = pmm.alloc_pages(KSTACKPAGE)
     if page is None:
         return -E_NO_MEM
@@ -287,9 +288,16 @@ def copy_mm(clone_flags, proc, share):
     if clone_flags & CLONE_VM:
         mm = oldmm
     else:
+        # a new process may not take the memory page faults need; its page tables come from free pages
+        # only, which its page copies (that may swap others out) must leave them
+        tables = pmm.fork_table_pages(oldmm.pgdir, share)
+        if tables is None:
+            return -E_NO_MEM
         mm = vmm.mm_create()
-        with pmm.fault_reserve_kept():  # a new process may not take the memory page faults need
-            if setup_pgdir(mm) != 0:
+        with pmm.fault_reserve_kept(pages=pmm.FAULT_RESERVE + tables):
+            with pmm.fault_reserve_kept(reclaim=False):
+                ret = setup_pgdir(mm)
+            if ret != 0:
                 vmm.mm_destroy(mm)
                 return -E_NO_MEM
             if vmm.dup_mmap(mm, oldmm, share) != 0:
@@ -323,6 +331,8 @@ def do_fork(clone_flags, stack, tf):
     Returns the child's pid, -E_NO_FREE_PROC at MAX_PROCESS, or -E_NO_MEM; leaks nothing on failure."""
     if nr_process >= MAX_PROCESS:
         return -E_NO_FREE_PROC
+    if not _fork_fits(clone_flags):
+        return -E_NO_MEM
     # LAB5:EXERCISE0 do_fork wait_state BEGIN
     # do_fork step 1, LAB5 update - a process that forks cannot be waiting for a child
     # kassert(current.wait_state == 0, ...): a failed check is a kernel panic
@@ -362,6 +372,16 @@ def do_fork(clone_flags, stack, tf):
         vmm.mm_event(current.mm, "fork")     # its writable pages just became copy-on-write
         vmm.mm_event(proc.mm, "fork")
     return proc.pid
+
+
+def _fork_fits(clone_flags):
+    """True iff the memory a child of current takes (its kernel stack; unless it shares current's mm,
+    its page tables and, with an eager fork, copies of current's pages) can be had without the fault
+    reserve (pmm.fork_table_pages). Where it cannot, fork fails at once rather than build half a process
+    and tear it down again, which a fork bomb's processes would otherwise do on every fork, for ever."""
+    if current.mm is None or clone_flags & CLONE_VM:
+        return pmm.nr_free_pages() - pmm.FAULT_RESERVE >= KSTACKPAGE
+    return pmm.fork_table_pages(current.mm.pgdir, fork_share, KSTACKPAGE) is not None
 
 
 def _drop_mm(proc):

@@ -10,6 +10,7 @@ import pytest
 from pyucore.api import boot
 from pyucore.kern import hw
 from pyucore.kern.fs import swapfs
+from pyucore.kern.libs.error import E_NO_MEM
 from pyucore.kern.mm import pmm, swap, swap_fifo, vmm
 from pyucore.kern.mm.mmu import PGSIZE, PTE_R, PTE_U, PTE_V, PTE_W
 from pyucore.kern.process import proc
@@ -254,4 +255,49 @@ def test_a_swap_in_with_memory_and_the_disk_full_trades_places_with_a_victim(ker
     assert not _pte(mm, 0x801000) & PTE_V and swapfs.swap_offset(_pte(mm, 0x801000)) == slot
     monkeypatch.undo()
     assert _read(mm, 0x801000) == b"\x62" * PGSIZE
+    _free_mm(mm)
+
+
+def test_the_table_counts_fork_asks_find_the_pages_in_memory_and_on_disk(kernel):
+    mm = _user_mm(3)
+    for i in range(3):
+        _fill(mm, 0x800000 + i * PGSIZE, i)
+    assert pmm.user_table_counts(mm.pgdir) == (3, 3, 0)     # the root, a level-1 and a level-0 table
+    assert swap.swap_out(mm, 1, 0) == 1
+    assert pmm.user_table_counts(mm.pgdir) == (3, 2, 1)
+    assert pmm.count_table_pages(mm.pgdir) == 3 and pmm.count_user_pages(mm.pgdir) == 2
+    _free_mm(mm)
+
+
+def test_a_fork_that_would_eat_into_the_fault_reserve_is_refused_before_it_takes_anything(kernel, monkeypatch):
+    mm = _user_mm(4)
+    for i in range(4):
+        _fill(mm, 0x800000 + i * PGSIZE, i)
+    free = pmm.FAULT_RESERVE + 3                              # room for the tables, not for 4 copies
+    monkeypatch.setattr(pmm, "nr_free_pages", lambda: free)
+    assert pmm.fork_table_pages(mm.pgdir, 1) == 3
+    assert pmm.fork_table_pages(mm.pgdir, 1, other_pages=1) is None
+    monkeypatch.setattr(swap, "free_slots", lambda: pmm.FAULT_RESERVE + 3)
+    assert pmm.fork_table_pages(mm.pgdir, 0) is None, "4 copies fit in 3 free slots"
+    monkeypatch.setattr(swap, "free_slots", lambda: pmm.FAULT_RESERVE + 4)
+    assert pmm.fork_table_pages(mm.pgdir, 0) == 3
+    monkeypatch.undo()
+    _free_mm(mm)
+
+
+def test_fork_builds_the_kernel_stack_and_page_tables_of_a_child_from_free_pages_only(kernel, monkeypatch):
+    # as ucore's alloc_pages, which never swaps for a kernel stack: a new process does not push the
+    # pages of the processes that exist to disk
+    mm = _user_mm(2)
+    _fill(mm, 0x800000, 1)
+    calls = _counting_swap_outs(monkeypatch)
+    monkeypatch.setattr(pmm.pmm_manager, "alloc_pages", lambda n: None)
+    proc.current.mm, saved = mm, proc.current.mm
+    try:
+        assert proc.setup_kstack(proc.alloc_proc()) == -E_NO_MEM
+        assert proc.copy_mm(0, proc.alloc_proc(), 1) == -E_NO_MEM
+    finally:
+        proc.current.mm = saved
+    assert calls == [] and _pte(mm, 0x800000) & PTE_V
+    monkeypatch.undo()
     _free_mm(mm)

@@ -119,6 +119,40 @@ def test_a_fork_bomb_under_swap_fails_fork_and_every_process_survives_to_be_reap
 
 
 
+def _failed_fork_work(monkeypatch):
+    """Wraps do_fork: returns a dict counting the user forks that failed with -E_NO_MEM and the pages
+    allocated and swapped out inside them."""
+    work = {"failed": 0, "pages_allocated": 0, "swap_outs": 0}
+    real = P.do_fork
+
+    def counting(clone_flags, stack, tf):
+        before = dict(pmm.stats)
+        ret = real(clone_flags, stack, tf)
+        if ret == -E_NO_MEM and P.current.mm is not None:
+            work["failed"] += 1
+            for key in ("pages_allocated", "swap_outs"):
+                work[key] += pmm.stats[key] - before[key]
+        return ret
+    monkeypatch.setattr(P, "do_fork", counting)
+    return work
+
+
+@pytest.mark.parametrize("ram_mib, cow", [(4, True), (12, True), (4, False)], ids=["4-cow", "12-cow", "4-eager"])
+def test_a_fork_bomb_that_never_waits_fails_its_forks_without_taking_or_swapping_a_page(run_c, monkeypatch,
+                                                                                          ram_mib, cow):
+    # `for (;;) fork();`: once memory is full every fork fails, and a failed fork must cost the same
+    # with hundreds of processes as with a few: it allocates nothing, pushes no page of the processes
+    # that exist to disk, so they take no page fault to bring it back
+    work = _failed_fork_work(monkeypatch)
+    result = run_c("forkforever", ram_mib=ram_mib, cow=cow, max_insns=150000)
+    assert result.exit_status == 3, result.halt_reason
+    assert "killed" not in result.console and "panic" not in result.console
+    forks = result.stats["forks"]
+    assert work["failed"] > 10 * forks, "memory did not run out: %d forks" % forks
+    assert work["pages_allocated"] == 0 and work["swap_outs"] == 0, work
+    assert result.stats["page_faults"] <= 2 * forks, "failed forks made processes fault"
+
+
 @pytest.mark.parametrize("ram_mib", [4, 128])
 def test_code_on_the_stack_never_runs_at_any_ram_size(run_c, ram_mib):
     result = run_c("execstack", ram_mib=ram_mib)
