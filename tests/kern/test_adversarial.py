@@ -46,7 +46,8 @@ def test_each_misbehaving_child_is_killed_alone(run_c):
 
 
 def test_a_bss_bigger_than_ram_fails_the_exec_cleanly(run_c):
-    result = run_c("hugebss", keep_events=True)
+    # its 200 MiB BSS is bigger than the default 128 MiB too; 32 MiB runs out after fewer pages
+    result = run_c("hugebss", keep_events=True, ram_mib=32)
     assert result.exit_status == 0, result.halt_reason
     assert 'pid 2: exec of "hugebss" failed: out of memory' in result.console
     assert "hugebss ran!" not in result.console
@@ -119,6 +120,7 @@ def test_a_fault_that_never_gets_served_for_good_kills_the_process_instead_of_ha
 
 
 def test_eager_forks_of_a_big_process_fail_with_out_of_memory_instead_of_thrashing(run_c):
-    result = run_c("oom4", cow=False)
+    # 32 MiB: the 4 MiB process's eighth or so eager copy runs out, as its 33rd does in 128 MiB
+    result = run_c("oom4", cow=False, ram_mib=32)
     assert result.exit_status == 0, result.halt_reason
     assert "failed -4" in result.console and "init check memory pass." in result.console
