@@ -1,10 +1,10 @@
-"""Wall time of the whole lab5 suite: every built-in program booted and run to the end (boot included);
-with --tests, the wall and CPU time of the test suite itself.
+"""Wall time of the lab5 programs, each booted and run to the end; with --tests, of the test suite.
 
     python benchmarks/suite.py [--cpu python|unicorn ...] [--repeat N] [--html DIR]
-    python benchmarks/suite.py --tests [--top N] [-- PYTEST ARGS]
+    python benchmarks/suite.py --tests [--top N] [--json FILE] [-- PYTEST ARGS]
 
-Prints one line per program and the total; the original under QEMU needs 31.7 s for its 13-test
+Without --tests: every built-in program booted and run to the end (boot included). Prints one line per
+program and the total; the original under QEMU needs 31.7 s for its 13-test
 `make grade`. Programs are built (and cached) before timing, so only the kernel and CPU are measured.
 With --html, each run also records the explorer's detail and writes its page to DIR/NAME.html (the
 difference from a run without it is what the explorer costs).

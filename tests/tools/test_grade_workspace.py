@@ -12,12 +12,6 @@ from pyucore.tools import cli, exercises, grade
 SMALL = {"max_insns": 200_000, "seconds": 20.0}   # ample for the tests run here on a good kernel
 
 
-@pytest.fixture(scope="module")
-def solution(tmp_path_factory):
-    """A workspace with every blank filled with the reference code."""
-    return init_workspace(tmp_path_factory.mktemp("lab") / "solution", solution=True)
-
-
 def workspace(tmp_path, empty=None, cow=None, edits=()):
     """A workspace in tmp_path with the blanks empty emptied (None: all; () none), cow set in its
     marker when given, and each (file under kern/, old, new) edit made."""
@@ -40,25 +34,25 @@ def grade_outcomes(root, names, **limits):
     return score, {o.name: o for o in outcomes}, out.getvalue()
 
 
-def test_the_solution_workspace_grades_130_of_130_with_kernel(solution, capsys, tmp_path):
+def test_the_solution_workspace_grades_130_of_130_with_kernel(solution_ws, capsys, tmp_path):
     report = tmp_path / "grade.json"
-    assert cli.main(["grade", "--kernel", str(solution), "--json", str(report)]) == 0
+    assert cli.main(["grade", "--kernel", str(solution_ws), "--json", str(report)]) == 0
     assert capsys.readouterr().out.endswith("Total Score: 130/130\n")
     assert all(test["status"] == "passed" for test in json.loads(report.read_text())["tests"])
 
 
-def test_inside_a_workspace_grade_uses_its_kernel_and_says_so_in_one_line(solution, capsys, monkeypatch):
-    monkeypatch.chdir(solution / "kern" / "mm")
+def test_inside_a_workspace_grade_uses_its_kernel_and_says_so_in_one_line(solution_ws, capsys, monkeypatch):
+    monkeypatch.chdir(solution_ws / "kern" / "mm")
     assert cli.main(["grade", "softint"]) == 0
     captured = capsys.readouterr()
     assert captured.err.count("\n") == 1
-    assert "using the lab kernel in" in captured.err and solution.name in captured.err
+    assert "using the lab kernel in" in captured.err and solution_ws.name in captured.err
     assert captured.out.endswith("Total Score: 10/10\n")
 
 
-def test_the_exercise_checks_watch_the_workspace_s_own_functions(solution):
+def test_the_exercise_checks_watch_the_workspace_s_own_functions(solution_ws):
     watched = ("do_fork", "copy_range", "COW isolation")     # each check passes on pyucore's own kernel
-    outcomes = exercises.run_checks(solution, only=watched)
+    outcomes = exercises.run_checks(solution_ws, only=watched)
     assert [(o.name, o.status) for o in outcomes] == [(name, "passed") for name in watched]
 
 
