@@ -18,6 +18,8 @@ struct block_counter {
     uint64_t last_end;
     uint64_t stopped;     /* 1: stopped before the block at the pc (tail_end set); 2: its code could not be read */
     uint64_t tail_end;    /* when stopped = 1: the end of the first limit - retired instructions of that block */
+    uint64_t tail_atomic; /* ... 1 if one of them is an atomic (LR, SC, AMO), else 0; and the block's size */
+    uint64_t tail_size;
     uint64_t ram;         /* host address of the guest RAM, its guest physical base and size */
     uint64_t ram_base;
     uint64_t ram_size;
@@ -99,6 +101,19 @@ static uint64_t count(struct block_counter *c, uint64_t start, uint64_t end, uin
     }
     *stop = va;
     return n;
+}
+
+/* 1 if an instruction starting in [start, end) is an atomic (major opcode AMO, 32 bits), else 0. */
+static uint64_t has_atomic(struct block_counter *c, uint64_t start, uint64_t end) {
+    for (uint64_t va = start; va < end;) {
+        const uint8_t *page = page_host(c, va);
+        uint16_t half = page ? *(const uint16_t *)(page + (va & 0xfff)) : 0;
+        if ((half & 0x7f) == 0x2f) {
+            return 1;
+        }
+        va += (half & 3) == 3 ? 4 : 2;
+    }
+    return 0;
 }
 
 /* starts[s << 8 | m], for 8 halfwords where bit i of m says "halfword i has low bits 11" and s = 1 if
@@ -203,6 +218,8 @@ void on_block(void *uc, uint64_t address, uint32_t size, void *user_data) {
     } else if (c->retired + n > c->limit) {
         c->stopped = 1;
         count(c, address, address + size, c->limit - c->retired, &c->tail_end);
+        c->tail_atomic = has_atomic(c, address, c->tail_end);
+        c->tail_size = size;
     } else {
         c->retired += n;
         c->last_pc = address;

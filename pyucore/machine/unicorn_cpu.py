@@ -141,6 +141,8 @@ def _counter_offset():
 _OFFSET = []
 _NATIVE = []
 _STOPPED_BEFORE_BLOCK, _UNREADABLE_BLOCK = 1, 2
+# blocks whose code the tail instance remembers (beyond, it forgets them all and translates anew)
+MAX_TAIL_BLOCKS = 4096
 # blockcount.c's memo: MEMO_SLOTS entries of 3 + MEMO_WORDS words
 MEMO_BYTES = 1024 * (3 + 32) * 8
 
@@ -148,7 +150,7 @@ MEMO_BYTES = 1024 * (3 + 32) * 8
 class _BlockCounter(ctypes.Structure):
     """struct block_counter of blockcount.c (the fields are described there)."""
     _fields_ = [(name, ctypes.c_uint64) for name in (
-        "retired", "limit", "last_pc", "last_insns", "last_end", "stopped", "tail_end", "ram", "ram_base", "ram_size",
+        "retired", "limit", "last_pc", "last_insns", "last_end", "stopped", "tail_end", "tail_atomic", "tail_size", "ram", "ram_base", "ram_size",
         "root", "cached_page", "cached_host", "emu_stop", "memos")]
 
 
@@ -226,6 +228,10 @@ class UnicornCPU:
         self._cause = None
         uc.hook_add(UC_HOOK_INTR, self._on_trap)
         self._blocks = self._add_block_counter()
+        self._tail = None
+        self._tail_satp = 0
+        self._tail_tlb_stale = True
+        self._tail_code = {}
         self.breakpoints = frozenset()
         self._break_hooks = []
         self._at_breakpoint = False
@@ -288,12 +294,13 @@ class UnicornCPU:
         uc.emu_stop()
 
     def _flushed(self, va):
-        """The kernel flushed (part of) the TLB: QEMU's whole TLB goes before the next run."""
-        self._tlb_stale = True
+        """The kernel flushed (part of) the TLB: QEMU's whole TLB goes before the next run (of either
+        instance)."""
+        self._tlb_stale = self._tail_tlb_stale = True
 
     def _switched(self, old, new):
         """A satp write: QEMU's TLB is not tagged by address space, so all of it goes before the next run."""
-        self._tlb_stale = True
+        self._tlb_stale = self._tail_tlb_stale = True
 
     def invalidate_page(self, pa):
         """Drops QEMU's translations made from the physical page holding pa, and the address space the
@@ -348,10 +355,10 @@ class UnicornCPU:
                 self._arm_blocks(MASK64)  # the block hook stays, but never stops this run
             status = uclib.uc_emu_start(self._handle, self.pc & MASK64, UNTIL, 0, budget)
             retired_before = self._counted_before(self._counter.value)
+            handle = self._handle
         else:
-            status = self._run_blocks(budget)
-            retired_before = self._blocks_before
-        uclib.uc_reg_read_batch(self._handle, self._read_ids, self._pointers, 32)
+            status, retired_before, handle = self._run_blocks(budget)
+        uclib.uc_reg_read_batch(handle, self._read_ids, self._pointers, 32)
         self.regs[1:] = values[:31]
         self.regs[0] = 0
         pc = values[31]
@@ -379,11 +386,15 @@ class UnicornCPU:
 
     def _run_blocks(self, budget):
         """Runs from pc (registers written) counting per block: to the first block that would go past
-        budget, then the instructions left of that block alone (translated again, ending after them:
-        unicorn's stop address ends a translation there). Returns unicorn's status."""
+        budget, then the instructions left of that block alone. Returns (unicorn's status,
+        retired_before, the handle of the unicorn instance holding the registers)."""
         blocks = self._arm_blocks(budget)
         status = uclib.uc_emu_start(self._handle, self.pc & MASK64, UNTIL, 0, 0)
+        if blocks.stopped == _STOPPED_BEFORE_BLOCK and blocks.retired < budget and not blocks.tail_atomic:
+            return self._run_tail(budget - blocks.retired)
         if blocks.stopped == _STOPPED_BEFORE_BLOCK and blocks.retired < budget:
+            # an LR's reservation must survive into the rest, so it runs here, from the block translated
+            # again to end after it (unicorn's stop address ends a translation there)
             start = self.uc.reg_read(rc.UC_RISCV_REG_PC)
             # still in U-mode (no trap came between), so the range is virtual; the shortened
             # translation goes too before the next run
@@ -396,7 +407,47 @@ class UnicornCPU:
         if blocks.stopped == _UNREADABLE_BLOCK:
             raise RuntimeError("the unicorn backend could not read the code of the block at pc %#x"
                                % self.uc.reg_read(rc.UC_RISCV_REG_PC))
-        return status
+        return status, self._blocks_before, self._handle
+
+    def _run_tail(self, left):
+        """Runs the left instructions from the block the counted run stopped before on a second unicorn
+        instance counting every instruction (same RAM, page tables and registers; its translation of
+        that block made anew from the code in memory), so the main instance keeps its translations.
+        Returns _run_blocks's triple."""
+        if self._tail is None:
+            self._tail = self._make_tail()
+        tail, handle = self._tail
+        values = self._values
+        uclib.uc_reg_read_batch(self._handle, self._read_ids, self._pointers, 32)
+        start = values[31]
+        values[31:] = (PRIV_M, PRIV_U)
+        tail.reg_write(rc.UC_RISCV_REG_PRIV, PRIV_M)
+        if self._tail_tlb_stale or self._tail_satp != self.mmu.satp:
+            tail.reg_write(rc.UC_RISCV_REG_SATP, self.mmu.satp)
+            tail.ctl(UC_CTL_TLB_FLUSH, UC_CTL_IO_WRITE)
+            self._tail_satp, self._tail_tlb_stale = self.mmu.satp, False
+        pa = self.mmu.translate(start, ACCESS_FETCH)
+        # the translation of this block there is kept while its code is the same (a block crossing
+        # into another page is translated anew each time)
+        size = self._blocks.tail_size
+        code = self.ram.read(pa, size) if (pa & (PGSIZE - 1)) + size <= PGSIZE else None
+        if code is None or self._tail_code.get(pa) != code:
+            tail.ctl_remove_cache(pa, pa + 1)
+            if len(self._tail_code) >= MAX_TAIL_BLOCKS:
+                self._tail_code.clear()  # forgetting a block's code only makes its next tail translate it
+            self._tail_code[pa] = code
+        uclib.uc_reg_write_batch(handle, self._write_ids, self._pointers, 33)
+        status = uclib.uc_emu_start(handle, start, UNTIL, 0, left)
+        counted, before = self._tail_counter.value, self._blocks.retired
+        return status, lambda epc, fetch: before + (counted if fetch else counted - 1), handle
+
+    def _make_tail(self):
+        """Returns (a second unicorn instance on the same RAM, with the trap hook, its handle)."""
+        tail = Uc(UC_ARCH_RISCV, UC_MODE_RISCV64)
+        tail.mem_map_ptr(self.ram.base, self.ram.size, UC_PROT_ALL, ctypes.addressof(self._pinned))
+        tail.hook_add(UC_HOOK_INTR, self._on_trap)
+        self._tail_counter = ctypes.c_uint64.from_address(tail._uch.value + counter_offset())
+        return tail, tail._uch
 
     def _arm_blocks(self, limit):
         """Resets the block counter for a run in the current address space that stops before a block
