@@ -20,6 +20,7 @@ struct block_counter {
     uint64_t tail_end;    /* when stopped = 1: the end of the first limit - retired instructions of that block */
     uint64_t tail_atomic; /* ... 1 if one of them is an atomic (LR, SC, AMO), else 0; and the block's size */
     uint64_t tail_size;
+    uint64_t tail_pa;     /* ... and the physical address of its start */
     uint64_t ram;         /* host address of the guest RAM, its guest physical base and size */
     uint64_t ram_base;
     uint64_t ram_size;
@@ -220,6 +221,7 @@ void on_block(void *uc, uint64_t address, uint32_t size, void *user_data) {
         count(c, address, address + size, c->limit - c->retired, &c->tail_end);
         c->tail_atomic = has_atomic(c, address, c->tail_end);
         c->tail_size = size;
+        c->tail_pa = (uint64_t)(uintptr_t)page_host(c, address) - c->ram + c->ram_base + (address & 0xfff);
     } else {
         c->retired += n;
         c->last_pc = address;

@@ -150,7 +150,7 @@ MEMO_BYTES = 1024 * (3 + 32) * 8
 class _BlockCounter(ctypes.Structure):
     """struct block_counter of blockcount.c (the fields are described there)."""
     _fields_ = [(name, ctypes.c_uint64) for name in (
-        "retired", "limit", "last_pc", "last_insns", "last_end", "stopped", "tail_end", "tail_atomic", "tail_size", "ram", "ram_base", "ram_size",
+        "retired", "limit", "last_pc", "last_insns", "last_end", "stopped", "tail_end", "tail_atomic", "tail_size", "tail_pa", "ram", "ram_base", "ram_size",
         "root", "cached_page", "cached_host", "emu_stop", "memos")]
 
 
@@ -421,17 +421,18 @@ class UnicornCPU:
         uclib.uc_reg_read_batch(self._handle, self._read_ids, self._pointers, 32)
         start = values[31]
         values[31:] = (PRIV_M, PRIV_U)
-        tail.reg_write(rc.UC_RISCV_REG_PRIV, PRIV_M)
+        # satp, TLB and cache changes need M-mode (CSR writes; translation off, so the range is physical)
         if self._tail_tlb_stale or self._tail_satp != self.mmu.satp:
+            tail.reg_write(rc.UC_RISCV_REG_PRIV, PRIV_M)
             tail.reg_write(rc.UC_RISCV_REG_SATP, self.mmu.satp)
             tail.ctl(UC_CTL_TLB_FLUSH, UC_CTL_IO_WRITE)
             self._tail_satp, self._tail_tlb_stale = self.mmu.satp, False
-        pa = self.mmu.translate(start, ACCESS_FETCH)
+        pa, size = self._blocks.tail_pa, self._blocks.tail_size
         # the translation of this block there is kept while its code is the same (a block crossing
         # into another page is translated anew each time)
-        size = self._blocks.tail_size
         code = self.ram.read(pa, size) if (pa & (PGSIZE - 1)) + size <= PGSIZE else None
         if code is None or self._tail_code.get(pa) != code:
+            tail.reg_write(rc.UC_RISCV_REG_PRIV, PRIV_M)
             tail.ctl_remove_cache(pa, pa + 1)
             if len(self._tail_code) >= MAX_TAIL_BLOCKS:
                 self._tail_code.clear()  # forgetting a block's code only makes its next tail translate it
