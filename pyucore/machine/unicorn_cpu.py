@@ -14,12 +14,15 @@ and runs the same RAM and page tables:
   is dropped from QEMU's translation cache before the next run; user stores are caught by QEMU itself.
 - Instruction counts: a native block hook (blockcount.c, built for the host with zig's clang and cached)
   adds each translated block's instruction count as the block is entered, read from its code (RVC
-  lengths from the low two bits), and stops the run before a block that would go past the budget; the
-  instructions left of that block then run alone, from the block retranslated to end after them (a
-  stop address inside a translation ends it there). A trap inside a block retires the instructions of
-  that block before it. unicorn's own count (`emu_start(count=...)`) calls a hook at every instruction
-  and is about 5 times slower on QEMU's code; the backend uses it only while breakpoints are set, or
-  when the native hook cannot be built. When such a run ends early at a trap, unicorn's public API does
+  lengths from the low two bits), and stops the run before a block that would go past the budget. The
+  instructions left of that block then run on a second unicorn instance on the same RAM that counts
+  every instruction (unicorn's count), whose translation of the block is kept while the block's code
+  stays the same; if they hold an atomic, they run on the main instance instead, from the block
+  translated again to end after them (a stop address inside a translation ends it there), so an LR's
+  reservation lives on. A trap inside a block retires the instructions of that block before it.
+  unicorn's own count (`emu_start(count=...)`) calls a hook at every instruction and is about 5 times
+  slower on QEMU's code; the main instance uses it only while breakpoints are set, or when the native
+  hook cannot be built. When such a run ends early at a trap, unicorn's public API does
   not say how many instructions ran, so the backend reads unicorn's own counter
   (uc_struct.emu_counter), whose offset it finds once by calibration and checks; the backend refuses to
   start if the counter cannot be found.

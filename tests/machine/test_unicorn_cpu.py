@@ -338,3 +338,22 @@ def test_without_the_native_counter_unicorn_counts_every_instruction_with_the_sa
     env = test_cpu.Env(mixed_loop())
     assert not env.cpu.counts_per_block
     assert chunked_trace(env, 7) == chunked_trace(two_envs(mixed_loop())[0], 7)
+
+
+def lr_sc_loop():
+    """20 turns of lr.w / addi / sc.w on the data page (a1 = the sc result), then a load from 0."""
+    return asm.words(
+        asm.imm("addi", 13, 0, 20),                 # 0: a3 = 20
+        asm.amo("lr", "w", A0, A2),                 # 4: loop
+        asm.imm("addi", A0, A0, 1),                 # 8
+        asm.amo("sc", "w", A1, A2, A0),             # c
+        asm.imm("addi", 13, 13, -1),                # 10
+        asm.branch("bne", 13, 0, -16),              # 14: back to 4
+        asm.load("ld", 14, 0, 0))                   # 18: load page fault
+
+
+@pytest.mark.parametrize("chunk", [1, 2, 3, 4, 5, 7, 100])
+def test_runs_ending_between_lr_and_sc_keep_the_reservation_as_on_the_python_cpu(chunk):
+    python, fast = (chunked_trace(env, chunk) for env in two_envs(lr_sc_loop()))
+    assert fast == python
+    assert fast[-1][:3] == (13, 0x18, 1 + 20 * 5)
