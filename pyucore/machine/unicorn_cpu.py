@@ -22,10 +22,10 @@ and runs the same RAM and page tables:
   reservation lives on. A trap inside a block retires the instructions of that block before it.
   unicorn's own count (`emu_start(count=...)`) calls a hook at every instruction and is about 5 times
   slower on QEMU's code; the main instance uses it only while breakpoints are set, or when the native
-  hook cannot be built. When such a run ends early at a trap, unicorn's public API does
-  not say how many instructions ran, so the backend reads unicorn's own counter
-  (uc_struct.emu_counter), whose offset it finds once by calibration and checks; the backend refuses to
-  start if the counter cannot be found.
+  hook cannot be built. When such a run ends early at a trap, unicorn's public API does not say how
+  many instructions ran, so the backend reads unicorn's own counter (uc_struct.emu_counter), whose
+  offset it finds once by calibration and checks; the backend refuses to start if the counter cannot
+  be found.
 - Traps: unicorn calls the interrupt hook with the cause and leaves pc 4 bytes past the trapping
   instruction (whatever its length); the counter already includes the trapping instruction except for
   instruction fetch faults. ebreak ends emu_start with UC_ERR_INSN_INVALID at the ebreak itself. tval
@@ -153,8 +153,9 @@ MEMO_BYTES = 1024 * (3 + 32) * 8
 class _BlockCounter(ctypes.Structure):
     """struct block_counter of blockcount.c (the fields are described there)."""
     _fields_ = [(name, ctypes.c_uint64) for name in (
-        "retired", "limit", "last_pc", "last_insns", "last_end", "stopped", "tail_end", "tail_atomic", "tail_size", "tail_pa", "ram", "ram_base", "ram_size",
-        "root", "cached_page", "cached_host", "emu_stop", "memos")]
+        "retired", "limit", "last_pc", "last_insns", "last_end", "stopped", "tail_end", "tail_atomic",
+        "tail_size", "tail_pa", "ram", "ram_base", "ram_size", "root", "cached_page", "cached_host",
+        "emu_stop", "memos")]
 
 
 def block_counter_library():
@@ -266,8 +267,9 @@ class UnicornCPU:
                                memos=ctypes.addressof(self._memos))
         hook = ctypes.c_size_t()
         status = uclib.uc_hook_add(self._handle, ctypes.byref(hook), UC_HOOK_BLOCK,
-                                   ctypes.cast(library.on_block, ctypes.c_void_p), ctypes.c_void_p(ctypes.addressof(blocks)),
-                                   ctypes.c_uint64(1), ctypes.c_uint64(0))
+                                   ctypes.cast(library.on_block, ctypes.c_void_p),
+                                   ctypes.c_void_p(ctypes.addressof(blocks)), ctypes.c_uint64(1),
+                                   ctypes.c_uint64(0))
         if status != UC_ERR_OK:
             raise RuntimeError("unicorn refused the block counter hook (error %d)" % status)
         return blocks
@@ -319,7 +321,8 @@ class UnicornCPU:
         """Brings unicorn up to date with the kernel's satp, TLB flushes and written or freed pages
         (in M-mode: CSR writes need it, and translation is off so the cache ranges are physical)."""
         uc = self.uc
-        if self.mmu.satp == self._satp and not self._stale_pages and not self._tlb_stale and not self._stale_blocks:
+        if (self.mmu.satp == self._satp and not self._stale_pages and not self._tlb_stale
+                and not self._stale_blocks):
             return
         uc.reg_write(rc.UC_RISCV_REG_PRIV, PRIV_M)
         if self.mmu.satp != self._satp:
