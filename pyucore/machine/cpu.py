@@ -20,7 +20,7 @@ the oldest go, so a program generating code without end runs in bounded memory.
 
 from . import alu, codecache
 from .decode import decode, sext
-from .mmu import MASK64, PPN_MASK, MachineTrap
+from .mmu import MASK64, PPN_MASK, MachineTrap, keep_recent
 from .riscv import (ACCESS_FETCH, ACCESS_LOAD, ACCESS_STORE, CAUSE_MISALIGNED_FETCH, CAUSE_MISALIGNED_LOAD,
                     CAUSE_MISALIGNED_STORE, PGSHIFT, PGSIZE, store_amo_cause)
 from .translate import CSR_READ_EXIT, DEFAULT_NAMES, TERMINATORS, BlockSource, RegionSource, successors
@@ -194,9 +194,11 @@ class CPU:
 
     def _switched(self, old, new):
         """satp went from old to new: keeps old's pc -> block entries and brings back new's."""
+        kept = self._spaces.pop(new, ({}, {}))
         if old != new:
             self._spaces[old] = (self._vcache, self._single_vcache)
-        self._vcache, self._single_vcache = self._spaces.pop(new, ({}, {}))
+            keep_recent(self._spaces)
+        self._vcache, self._single_vcache = kept
 
     def _find_block(self, pc):
         """Returns (fn, length) of the block at pc (translating it if needed) or the fetch MachineTrap;

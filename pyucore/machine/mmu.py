@@ -7,7 +7,8 @@ modify code). Entries are tagged by address space, as with ASIDs, the space bein
 satp write keeps the entries of the space left for its return and brings back those of the space
 entered (writing the value already there empties the space). `flush(va)` (sfence.vma of a page)
 drops va's page in every space, `flush()` everything, and freeing a page that is the root of a kept
-space (`forget_space`) drops that space, so a root page reused for a new page table starts empty.
+space (`forget_space`) drops that space, so a root page reused for a new page table starts empty. At
+most KEPT_SPACES spaces are kept; the one left longest ago goes first (it starts empty when it runs).
 The CPU reads the dicts directly:
     load_tlb[page] / store_tlb[page] = page - (pa_page - RAM_BASE), so ram offset = va - entry
     fetch_tlb[page] = pa_page
@@ -15,7 +16,7 @@ The CPU reads the dicts directly:
 
 from .riscv import (ACCESS_FETCH, ACCESS_LOAD, ACCESS_STORE, CAUSE_FETCH_ACCESS, CAUSE_FETCH_PAGE_FAULT,
                     CAUSE_LOAD_ACCESS, CAUSE_LOAD_PAGE_FAULT, CAUSE_STORE_ACCESS, CAUSE_STORE_PAGE_FAULT,
-                    PGSHIFT, PTE_A, PTE_D, PTE_PPN_SHIFT, PTE_R, PTE_U, PTE_V, PTE_W, PTE_X)
+                    KEPT_SPACES, PGSHIFT, PTE_A, PTE_D, PTE_PPN_SHIFT, PTE_R, PTE_U, PTE_V, PTE_W, PTE_X)
 
 MASK64 = (1 << 64) - 1
 PAGE_MASK = MASK64 ^ 0xFFF
@@ -42,6 +43,13 @@ class MachineTrap(Exception):
     def __repr__(self):
         """Returns e.g. MachineTrap(cause=13, tval=0x0)."""
         return f"MachineTrap(cause={self.cause}, tval={self.tval:#x})"
+
+
+def keep_recent(spaces):
+    """Needs spaces (a dict by satp in the order the spaces were left); drops the oldest entries until
+    at most KEPT_SPACES remain."""
+    while len(spaces) > KEPT_SPACES:
+        del spaces[next(iter(spaces))]
 
 
 class MMU:
@@ -83,8 +91,9 @@ class MMU:
             self._forget_current()
         else:
             tlbs = (self.load_tlb, self.store_tlb, self.fetch_tlb)
-            self._spaces[old] = tuple(dict(tlb) for tlb in tlbs)
             kept = self._spaces.pop(value, ({}, {}, {}))
+            self._spaces[old] = tuple(dict(tlb) for tlb in tlbs)
+            keep_recent(self._spaces)
             for tlb, entries in zip(tlbs, kept):
                 tlb.clear()
                 tlb.update(entries)

@@ -61,3 +61,8 @@ ACCESS_STORE = 2
 # physical memory of the emulated board (QEMU virt)
 RAM_BASE = 0x80000000
 RAM_SIZE = 128 * 1024 * 1024
+
+# Address spaces whose TLB entries and pc -> block entries are kept while another runs (as a TLB holds
+# a bounded number of ASIDs): the ones left longest ago go first, so a page flush, which must reach
+# every kept space, costs the same with 4,000 processes as with 10.
+KEPT_SPACES = 32

@@ -4,8 +4,8 @@ import pytest
 
 from bare_loader import BareProcess
 from pyucore.machine import Machine, MachineTrap
-from pyucore.machine.riscv import (ACCESS_FETCH, ACCESS_LOAD, ACCESS_STORE, PTE_A, PTE_D, PTE_R, PTE_U,
-                                   PTE_V, PTE_W, PTE_X, RAM_BASE)
+from pyucore.machine.riscv import (ACCESS_FETCH, ACCESS_LOAD, ACCESS_STORE, KEPT_SPACES, PTE_A, PTE_D, PTE_R,
+                                   PTE_U, PTE_V, PTE_W, PTE_X, RAM_BASE, SATP_MODE_SV39)
 
 VA = 0x10000
 PAGE_FAULT = {ACCESS_FETCH: 12, ACCESS_LOAD: 13, ACCESS_STORE: 15}
@@ -240,6 +240,30 @@ def test_flushing_a_page_while_another_space_runs_drops_it_in_every_space():
     m.mmu.flush(VA)
     a.activate()
     assert m.mmu.translate(VA, ACCESS_LOAD) == second
+
+
+def run_other_spaces(m, count):
+    """Switches through count other (empty) address spaces in turn; the last one stays running."""
+    for i in range(count):
+        m.mmu.satp = SATP_MODE_SV39 | ((RAM_BASE + 0x380000) >> 12) + i
+
+
+@pytest.mark.parametrize("others, kept", [(KEPT_SPACES, True), (KEPT_SPACES + 1, False)])
+def test_a_space_keeps_its_entries_only_while_it_is_among_the_last_spaces_left(others, kept):
+    m, a, b = two_spaces()
+    page = a.alloc_page()
+    a.map_page(VA, page, PTE_R | PTE_U)
+    m.mmu.translate(VA, ACCESS_LOAD)
+    m.ram.write_u64(a.pte_address(VA), 0)     # a stale entry shows that the TLB kept its entry
+    run_other_spaces(m, others)
+    a.activate()
+    assert fault_of(m, VA, ACCESS_LOAD) == (None if kept else (13, VA))
+
+
+def test_the_spaces_kept_by_the_mmu_and_the_cpu_stay_bounded_however_many_run():
+    m, a, b = two_spaces()
+    run_other_spaces(m, 10 * KEPT_SPACES)
+    assert len(m.mmu._spaces) == len(m.cpu._spaces) == KEPT_SPACES
 
 
 def test_a_freed_root_table_takes_its_kept_entries_with_it():
