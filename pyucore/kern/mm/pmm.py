@@ -625,13 +625,7 @@ def walk_mappings(pgdir):
 
 def count_user_pages(pgdir):
     """Number of 4 KiB user pages (valid leaves below the kernel half) mapped in pgdir."""
-    count = 0
-    for e1 in _entries(pgdir)[:NPTEENTRY // 2]:
-        if e1 & PTE_V and not _is_leaf(e1):
-            for e0 in _entries(PTE_ADDR(e1)):
-                if e0 & PTE_V and not _is_leaf(e0):
-                    count += sum(e & PTE_V for e in _entries(PTE_ADDR(e0)))
-    return count
+    return user_table_counts(pgdir)[1]
 
 
 def count_table_pages(pgdir):

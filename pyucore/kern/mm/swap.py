@@ -174,7 +174,7 @@ def swap_slot_alloc(addr):
 def slot_available():
     """True iff swap_slot_alloc can give a slot now."""
     if pmm.reserve_pages:
-        return swap_map.count(0) > pmm.FAULT_RESERVE
+        return free_slots() > pmm.FAULT_RESERVE
     return swap_map.find(0) >= 0
 
 
@@ -334,7 +334,7 @@ def swap_dup(pgdir, la, entry):
 
 def swap_slots_in_use():
     """Number of slots holding a page."""
-    return len(swap_map) - swap_map.count(0) - 1
+    return len(swap_map) - free_slots() - 1
 
 
 def check_content_set():
