@@ -250,6 +250,7 @@ def boot(program=None, elf=None, name=None, cow=None, tick_insns=10000, tick_num
             raise
         raise _student_error(e, kernel, kern) from None
     finally:
+        kern.driver.console.cons_end()
         kevents = kern.debug.events
         events, counts, text = kevents.events, kevents.counts, kern.driver.console.cons_text()
         _detach_caller_hooks(kern)

@@ -16,8 +16,8 @@ _SWITCHES = {"on": True, "off": False}
 
 
 def pyucore_version():
-    """The installed pyucore's version, or "unknown"."""
-    from importlib import metadata   # slow to import; only `lab init` needs it, not every run
+    """The installed pyucore's version, or "unknown" (a checkout that was never installed)."""
+    from importlib import metadata   # slow to import (tens of ms): only `lab init` and --version need it
     try:
         return metadata.version("pyucore")
     except metadata.PackageNotFoundError:

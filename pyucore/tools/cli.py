@@ -217,17 +217,9 @@ class _PrintVersion(argparse.Action):
     """--version: prints pyucore's version and exits (the version is looked up only then)."""
 
     def __call__(self, parser, namespace, values, option_string=None):
-        print(f"pyucore {package_version()}")
+        from pyucore.lab.workspace import pyucore_version
+        print(f"pyucore {pyucore_version()}")
         parser.exit()
-
-
-def package_version() -> str:
-    """The installed pyucore's version ("unknown" when run from a checkout that was never installed)."""
-    from importlib import metadata   # slow to import (tens of ms): looked up only for --version
-    try:
-        return metadata.version("pyucore")
-    except metadata.PackageNotFoundError:
-        return "unknown (not installed)"
 
 
 def _integer(text: str) -> int:

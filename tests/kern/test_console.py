@@ -25,3 +25,11 @@ def test_a_stream_that_cannot_encode_a_character_gets_an_escape_instead():
     boot(elf=build_c(str(PROGRAMS / "utf8.c")), name="utf8", quiet_boot=True, console=stream)
     stream.flush()
     assert b"h\\xe9llo" in raw.getvalue()
+
+
+def test_a_run_stopped_in_mid_line_records_that_last_line_as_a_console_event():
+    result = boot(elf=build_c(str(PROGRAMS / "midline.c")), name="midline", quiet_boot=True,
+                  max_insns=200000, html="/dev/null")
+    lines = [e["text"] for e in result.events if e["kind"] == "console"]
+    assert result.exit_status == 3 and result.console.endswith("a whole line\nhalf a line")
+    assert lines[-2:] == ["a whole line", "half a line"]

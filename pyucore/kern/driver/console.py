@@ -53,14 +53,25 @@ def _emit(data):
                 _stream.flush()
 
 
-def _line_events():
+def _line_events(end=None):
     """Records a `console` event (the printing process's pid, 0 before processes exist; the text) for
-    each line just completed."""
+    each line just completed, or with end, for everything printed before end as lines."""
     global _line_start
-    end = _out.rfind(b"\n") + 1
-    for line in _out[_line_start:end].split(b"\n")[:-1]:
+    if end is None:
+        end = _out.rfind(b"\n") + 1
+    lines = _out[_line_start:end].split(b"\n")
+    if lines[-1] == b"":
+        lines.pop()
+    for line in lines:
         events.emit("console", events.running, text=line.decode("utf-8", "backslashreplace"))
     _line_start = end
+
+
+def cons_end():
+    """Ends the run's console: a last line printed without a newline (a run stopped in mid-line) gets its
+    `console` event too, so a trace or page shows everything the console printed."""
+    if events.detail and not _hiding and _line_start < len(_out):
+        _line_events(len(_out))
 
 
 def cons_putc(text):
