@@ -14,7 +14,7 @@ import re
 import sys
 from pathlib import Path
 
-from pyucore.cachedir import pyucore_cache_dir
+from pyucore.cachedir import pyucore_cache_dir, write_atomically
 
 USER_DIR = Path(__file__).resolve().parent
 LIBS_DIR = USER_DIR / "libs"
@@ -169,7 +169,7 @@ def build_native(source_path) -> Path:
     with tempfile.TemporaryDirectory(prefix="pyucore-build-") as scratch:
         built = Path(scratch) / target.name
         _run_compiler([sys.executable, "-m", "ziglang", "cc", *NATIVE_FLAGS, str(source), "-o", str(built)])
-        _write_atomically(target, built.read_bytes())
+        write_atomically(target, built.read_bytes())
     return target
 
 
@@ -196,7 +196,7 @@ def compile_c(source_path, output_path) -> str:
     """Compile the C file at source_path against the user library into the ELF file output_path, whose
     directory must exist (OSError otherwise); returns the compiler's warnings ("" when none)."""
     image, warnings = build_c_with_warnings(source_path)
-    _write_atomically(Path(output_path), image)
+    write_atomically(Path(output_path), image)
     os.chmod(output_path, 0o755)
     return warnings
 
@@ -369,21 +369,7 @@ def _write_cache(key: str, built: tuple[bytes, str]) -> None:
     image, warnings = built
     try:
         _cache_path(key).parent.mkdir(parents=True, exist_ok=True)
-        _write_atomically(_cache_path(key, ".warnings"), warnings.encode("utf-8"))
-        _write_atomically(_cache_path(key), image)
+        write_atomically(_cache_path(key, ".warnings"), warnings.encode("utf-8"))
+        write_atomically(_cache_path(key), image)
     except OSError:
         pass
-
-
-def _write_atomically(path: Path, data: bytes) -> None:
-    """Write data to path so that concurrent readers see either nothing or the whole file; the
-    directory must exist (OSError otherwise)."""
-    import tempfile
-    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
-    try:
-        with os.fdopen(fd, "wb") as f:
-            f.write(data)
-        os.replace(tmp, path)
-    except BaseException:
-        os.unlink(tmp)
-        raise

@@ -172,12 +172,13 @@ def user_instruction(pgdir, pc):
     return low + hw.ram.read(pa2, 2) if pa2 is not None else None
 
 
-def print_instruction(pgdir, pc):
+def print_instruction(pgdir, pc, image):
     """`    mnemonic operands` of the user instruction at pc (pyucore's addition to a kill line), or
-    what capstone could not decode; nothing if pc is not mapped."""
+    what capstone could not decode; nothing if pc is not mapped. image: the ELF the process runs,
+    or None; its debug tables keep the disassembly."""
     code = user_instruction(pgdir, pc)
     if code is not None:
-        decoded = disassemble(code, pc)
+        decoded = disassemble(code, pc, image)
         cprintf("    %s\n", decoded or "(capstone decodes no instruction from 0x%s)" % code[::-1].hex())
 
 
@@ -194,7 +195,7 @@ def kill_current(tf, what, original=None):
     cprintf("pid %d (%s) killed: %s, epc 0x%lx%s\n", proc.pid, proc.name, what, tf.epc,
             " (%s)" % where if where else "")
     if tf.cause not in _FETCH_FAULTS and proc.mm is not None:
-        print_instruction(proc.mm.pgdir, pc)
+        print_instruction(proc.mm.pgdir, pc, proc.elf)
     emit("kill", proc.pid, target=proc.pid, reason=what, epc=pc)
     P.do_exit(-E_KILLED)
 
