@@ -15,7 +15,7 @@ from pyucore.tools.trace import TRACE_PROCESS_ID, parse_track_name
 STATES = ("running", "runnable", "sleeping", "zombie")
 # Markers drawn on a process's row: trace instant category -> marker kind shown by the page.
 MARKER_KINDS = {"fork": "fork", "exec": "exec", "exit": "exit", "kill": "kill", "pgfault": "fault",
-                "cow": "cow", "reap": "reap"}
+                "cow": "cow", "reap": "reap", "pick": "pick", "priority": "priority"}
 MODEL_SLOT = "/*MODEL*/"
 
 
@@ -69,10 +69,18 @@ def _instant(procs, markers, memory, console, e):
         console.append([t, pid, args["text"]])
         return
     if kind in MARKER_KINDS:
-        marker = [t, MARKER_KINDS[kind], e["name"]]
+        marker = [t, MARKER_KINDS[kind], _marker_text(kind, e["name"], args)]
         if kind == "cow":
             marker.append(int(args["addr"], 16))
         markers.setdefault(pid, []).append(marker)
+
+
+def _marker_text(kind, name, args):
+    """What hovering a marker says: the event's name, and for a lab6 scheduler's pick what it picked by."""
+    if kind == "pick":
+        return "picked by the scheduler (priority %s, stride %s, %s ticks left)" % (
+            args.get("priority"), args.get("stride"), args.get("time_slice"))
+    return name
 
 
 def build_model(trace):

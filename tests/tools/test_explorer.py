@@ -107,3 +107,17 @@ def test_run_refuses_a_page_in_a_missing_directory_before_running(tmp_path, caps
 def test_build_model_rejects_what_is_not_a_trace():
     with pytest.raises(TraceError):
         build_model({"traceEvents": "x"})
+
+
+def test_a_lab6_page_marks_each_pick_with_what_it_picked_by_and_each_priority_change():
+    result = boot(program="priority", sched="stride", quiet_boot=True, max_insns=200_000, keep_events=True)
+    model = build_model(build_trace(result.events))
+    picks = [e for e in result.events if e["kind"] == "pick"]
+    marked = {(pid, m[0]): m[2] for pid, marks in model["markers"].items() for m in marks if m[1] == "pick"}
+    assert len(marked) == len({(e["pid"], e["t"]) for e in picks}) > 0
+    last = picks[-1]
+    assert marked[(last["pid"], last["t"])] == "picked by the scheduler (priority %d, stride %d, %d ticks left)" % (
+        last["priority"], last["stride"], last["time_slice"])
+    priorities = sorted((pid, m[2]) for pid, marks in model["markers"].items() for m in marks if m[1] == "priority")
+    assert priorities == sorted((e["pid"], "priority %d" % e["priority"]) for e in result.events
+                                if e["kind"] == "priority")

@@ -11,6 +11,7 @@ const MARKS = {
   exit: {color: "#000000", shape: "square"}, kill: {color: "#b71c1c", shape: "cross"},
   fault: {color: "#ef6c00", shape: "dot"}, cow: {color: "#6a1b9a", shape: "down"},
   swap: {color: "#455a64", shape: "down"}, reap: {color: "#4e342e", shape: "ring"},
+  pick: {color: "#00838f", shape: "tick"}, priority: {color: "#f9a825", shape: "diamond"},
 };
 const PTE = {V: 1, R: 2, W: 4, X: 8, U: 16, COW: 256};
 const VM = {READ: 1, WRITE: 2, EXEC: 4, STACK: 8};
@@ -146,8 +147,9 @@ function drawMarker(ctx, shape, x, y) {
   else if (shape === "diamond") { ctx.moveTo(x, y - 5); ctx.lineTo(x + 4, y); ctx.lineTo(x, y + 5); ctx.lineTo(x - 4, y); }
   else if (shape === "square") { ctx.rect(x - 3.5, y - 3.5, 7, 7); }
   else if (shape === "dot") { ctx.arc(x, y, 2.5, 0, 2 * Math.PI); }
-  if (shape === "cross" || shape === "ring") {
+  if (shape === "cross" || shape === "ring" || shape === "tick") {
     if (shape === "cross") { ctx.moveTo(x - 4, y - 4); ctx.lineTo(x + 4, y + 4); ctx.moveTo(x + 4, y - 4); ctx.lineTo(x - 4, y + 4); }
+    else if (shape === "tick") { ctx.moveTo(x, y - 6); ctx.lineTo(x, y + 6); }
     else ctx.arc(x, y, 3.5, 0, 2 * Math.PI);
     ctx.lineWidth = 2;
     ctx.stroke();
