@@ -3,14 +3,14 @@ README, a report to fill and the marker file that makes DIR a workspace (with it
 
 import pathlib
 
-from . import LabError
-from .markers import KERN_DIR, kernel_files, list_blanks
-from .readme import lab6_readme, lab6_report_template, lab_readme, report_template
+from . import SETTINGS, LabError
 
-USER_DIR = KERN_DIR.parent / "user"
+# the blanks' markers (.markers) and the README texts (.readme) are imported by the functions that
+# write or check a workspace: finding and reading one, which every run does, needs neither (nor
+# their imports, dataclasses and ast: about 15 ms)
+USER_DIR = pathlib.Path(__file__).resolve().parent.parent / "user"
 MARKER = ".pyucore-lab"
 REPORT = "report.md"
-SETTINGS = {"cow": False, "lab": 5}       # what a new workspace starts with
 LABS = (5, 6)   # lab 5: the blanks of labs 1 to 5; lab 6: lab6's (the earlier labs' code is given)
 _SWITCHES = {"on": True, "off": False}
 
@@ -45,6 +45,8 @@ def init_workspace(directory, solution=False, empty=None, lab=5):
     if root.is_dir() and any(root.iterdir()):
         raise LabError("%s is not empty: pyucore lab init never writes over a workspace (give a new "
                        "directory)" % directory)
+    from .markers import KERN_DIR, kernel_files, list_blanks
+    from .readme import lab6_readme, lab6_report_template, lab_readme, report_template
     blanks = lab_blanks(list_blanks(), lab)
     if empty is not None:
         emptied = set(empty)
@@ -131,6 +133,7 @@ def blank_status(root):
     """[(blank, filled)] for every blank of the workspace's lab marked in root's kern/: filled is
     False while the blank still holds its NotImplementedError line. Raises MarkerError when the
     markers in the workspace are no longer well formed, LabError for an unreadable marker file."""
+    from .markers import list_blanks
     blanks = lab_blanks(list_blanks(pathlib.Path(root) / "kern"), read_settings(root)["lab"])
     return [(blank, not any(line.strip().startswith("raise NotImplementedError(%r)" % blank.message)
                             for line in blank.body))
