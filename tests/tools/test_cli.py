@@ -352,6 +352,22 @@ def test_python_dash_m_pyucore_runs_the_cli():
     assert done.stdout.split()[0] in build.program_names()
 
 
+# what only a build, the grader, a workspace's blanks or a fault report's first look-up need, and
+# what only dataclasses bring (a plain run is a start-up cost; see README "Start-up")
+NOT_FOR_A_PLAIN_RUN = ("dataclasses", "inspect", "typing", "ast", "elftools", "capstone", "pyucore.tools.grade",
+                       "pyucore.lab.markers", "importlib.metadata")
+
+
+def test_a_plain_run_imports_nothing_it_does_not_use():
+    script = ("import sys\nfrom pyucore.tools.cli import main\nstatus = main(['run', 'hello', '--quiet-boot'])\n"
+              "print(' '.join(sorted(sys.modules)), file=sys.stderr)\nsys.exit(status)\n")
+    done = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, timeout=120)
+    assert done.returncode == 0 and "hello pass." in done.stdout
+    loaded = set(done.stderr.split())
+    assert "pyucore.kern.mm.pmm" in loaded
+    assert [name for name in NOT_FOR_A_PLAIN_RUN if name in loaded] == []
+
+
 @pytest.mark.parametrize("mib", ["2", "3", "1025", "0x1000"])
 def test_a_ram_size_outside_4_to_1024_mib_is_a_usage_error_naming_the_option(kernel, capsys, mib):
     assert_clean_error(capsys, cli.main(["run", "hello", "--ram-mib", mib]), 2,
