@@ -11,7 +11,6 @@ entry written); warm: the same directory again. A tree whose kdebug keeps no ent
 thing cold and warm.
 """
 
-import argparse
 import os
 import statistics
 import subprocess
@@ -19,7 +18,8 @@ import sys
 import tempfile
 from pathlib import Path
 
-HERE = Path(__file__).resolve().parent.parent
+from startup import HERE, trees_and_rounds      # benchmarks/ is the script's directory, first on the path
+
 FAULT_PC = 0x8000C6         # testbss's store past its BSS (tests/kern/fixtures/testbss.out)
 STORE = "23200500"          # sw zero, 0(a0)
 
@@ -47,11 +47,7 @@ def run_child(tree, elf_path, cache_dir):
 
 
 def main():
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--tree", action="append", type=Path, help="a pyucore checkout to measure (repeatable)")
-    parser.add_argument("--repeat", type=int, default=5, help="rounds; medians are printed (default 5)")
-    args = parser.parse_args()
-    trees = [tree.resolve() for tree in args.tree or [HERE]]
+    trees, repeat = trees_and_rounds(__doc__.splitlines()[0])
     sys.path.insert(0, str(HERE))
     from pyucore.user.build import build_program
     figures = {tree: {"cold": [], "warm": []} for tree in trees}
@@ -61,7 +57,7 @@ def main():
         elf_path.write_bytes(build_program("testbss"))
         for tree in trees:
             run_child(tree, elf_path, Path(tempfile.mkdtemp(dir=scratch)))     # writes .pyc files
-        for _ in range(args.repeat):
+        for _ in range(repeat):
             for tree in trees:
                 cache = Path(tempfile.mkdtemp(dir=scratch))
                 for name in ("cold", "warm"):
@@ -70,7 +66,7 @@ def main():
                     answers.add(answer)
     print("testbss's kill line: %s (every run: %s)" % (" / ".join(sorted(answers)),
                                                      "the same" if len(answers) == 1 else "DIFFERENT"))
-    print("medians of %d rounds, in-process CPU time of debuginfo_eip + disassemble" % args.repeat)
+    print("medians of %d rounds, in-process CPU time of debuginfo_eip + disassemble" % repeat)
     for tree in trees:
         print("%s\n  cold %7.1f ms   warm %7.1f ms" % (tree, *(statistics.median(figures[tree][name]) * 1e3
                                                            for name in ("cold", "warm"))))

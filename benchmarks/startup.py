@@ -69,21 +69,27 @@ def measure_round(tree, scratch):
     return {"hello cold": cold, "hello warm": warm, "testbss warm": run_child(tree, "testbss", cache)}
 
 
-def main():
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+def trees_and_rounds(description):
+    """Parses the command line of a benchmark comparing checkouts: --tree DIR (repeatable; default: the
+    one holding this script) and --repeat N (default 5); returns (the trees' resolved paths, N)."""
+    parser = argparse.ArgumentParser(description=description)
     parser.add_argument("--tree", action="append", type=Path, help="a pyucore checkout to measure (repeatable)")
     parser.add_argument("--repeat", type=int, default=5, help="rounds; medians are printed (default 5)")
     args = parser.parse_args()
-    trees = [tree.resolve() for tree in args.tree or [HERE]]
+    return [tree.resolve() for tree in args.tree or [HERE]], args.repeat
+
+
+def main():
+    trees, repeat = trees_and_rounds(__doc__.splitlines()[0])
     figures = {tree: {} for tree in trees}
     with tempfile.TemporaryDirectory(prefix="pyucore-startup-") as scratch:
         for tree in trees:
             run_child(tree, "hello", Path(tempfile.mkdtemp(dir=scratch)))    # builds, writes .pyc files
-        for _ in range(args.repeat):
+        for _ in range(repeat):
             for tree in trees:
                 for name, value in measure_round(tree, scratch).items():
                     figures[tree].setdefault(name, []).append(value)
-    print("medians of %d rounds; CPU = the child's user + system time" % args.repeat)
+    print("medians of %d rounds; CPU = the child's user + system time" % repeat)
     for tree in trees:
         print(tree)
         for name, values in figures[tree].items():
