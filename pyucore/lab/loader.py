@@ -6,6 +6,7 @@ kernels can boot in one process without disturbing each other. The machine is sh
 (pyucore.machine, imported absolutely); each boot makes its own Machine.
 """
 
+import functools
 import importlib
 import importlib.util
 import itertools
@@ -42,7 +43,7 @@ def load_kernel(path=None):
     while being imported."""
     if path is None:
         import pyucore.kern as package
-        _import_all(package.__name__, pathlib.Path(package.__file__).parent)
+        _import_modules(package.__name__, _builtin_module_names(pathlib.Path(package.__file__).parent))
         return package
     root = pathlib.Path(path).expanduser().resolve()
     kern = root / "kern"
@@ -56,7 +57,7 @@ def load_kernel(path=None):
     name = "pyucore_lab_kern_%d" % next(_names)
     try:
         package = _import_package(name, kern)
-        _import_all(name, kern)
+        _import_modules(name, _module_names(kern))
     except Exception as exc:
         _forget(name)
         raise student_error(exc, root) from None
@@ -81,13 +82,26 @@ def _import_package(name, kern):
     return package
 
 
-def _import_all(name, kern):
-    """Imports every module of the package name (at kern/), init.init first as a boot does."""
+def _import_modules(name, modules):
+    """Imports the modules of the package name, in order (names relative to it)."""
+    for module in modules:
+        importlib.import_module(name + "." + module)
+
+
+def _module_names(kern):
+    """The names of the modules of the package at kern/ relative to it, init.init first as a boot
+    imports them."""
     modules = [".".join(p.relative_to(kern).with_suffix("").parts) for p in sorted(kern.rglob("*.py"))
                if "__pycache__" not in p.parts]
     modules = [m[:-len(".__init__")] if m.endswith(".__init__") else m for m in modules]
-    for module in ["init.init"] + [m for m in modules if m and m != "__init__"]:
-        importlib.import_module(name + "." + module)
+    return ["init.init"] + [m for m in modules if m and m != "__init__"]
+
+
+@functools.cache
+def _builtin_module_names(kern):
+    """_module_names of pyucore's own kernel, listed once per process (its files do not change under
+    a running pyucore; a boot then costs no directory walk)."""
+    return _module_names(kern)
 
 
 def _forget(name):
