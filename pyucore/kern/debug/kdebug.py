@@ -134,13 +134,16 @@ def reader_version():
         try:
             digest.update(Path(origin).read_bytes() + b"\0")
         except (OSError, TypeError):
-            digest.update(b"?\0")       # not there: the image is read again each time it is needed
+            digest.update(b"?\0")       # not installed (or unreadable): a version of its own
     return digest.digest()
 
 
 def _origin(package):
     """The file of package's entry module, found without importing it, or None."""
-    spec = importlib.util.find_spec(package)
+    try:
+        spec = importlib.util.find_spec(package)
+    except (ImportError, ValueError):
+        return None
     return spec.origin if spec is not None else None
 
 
