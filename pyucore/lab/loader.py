@@ -13,7 +13,6 @@ import itertools
 import pathlib
 import re
 import sys
-import traceback
 
 from . import LabError
 
@@ -124,6 +123,7 @@ def student_error(exc, root):
     root: a syntax error as one message at its file:line, an unfilled blank's NotImplementedError as
     its message and place, anything else as the exception at the last line of theirs it passed
     through, with the traceback cut to their files."""
+    import traceback    # only a student's error needs it: not imported with every boot (a few ms)
     root = pathlib.Path(root).resolve()
     if isinstance(exc, SyntaxError) and exc.filename and _relative(exc.filename, root):
         return _syntax_error(exc, _relative(exc.filename, root))

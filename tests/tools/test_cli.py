@@ -354,8 +354,8 @@ def test_python_dash_m_pyucore_runs_the_cli():
 
 # what only a build, the grader, a workspace's blanks or a fault report's first look-up need, and
 # what only dataclasses bring (a plain run is a start-up cost; see README "Start-up")
-NOT_FOR_A_PLAIN_RUN = ("dataclasses", "inspect", "typing", "ast", "elftools", "capstone", "pyucore.tools.grade",
-                       "pyucore.lab.markers", "importlib.metadata")
+NOT_FOR_A_PLAIN_RUN = ("dataclasses", "inspect", "typing", "ast", "traceback", "elftools", "capstone",
+                       "pyucore.tools.grade", "pyucore.lab.markers", "importlib.metadata")
 
 
 def test_a_plain_run_imports_nothing_it_does_not_use():
