@@ -282,7 +282,7 @@ class CPU:
         one of them jumps back to pc (a loop with branches inside), else None."""
         last_pc, last = insns[-1]
         if last_pc + last.imm == pc and last.op in ("beq", "bne", "blt", "bge", "bltu", "bgeu", "jal"):
-            return None  # a self-loop block is faster as it is
+            return [(pc, insns)]  # a block looping on itself: a region of its own, run as whole passes
         blocks = {pc: insns}
         pending = successors(insns)
         page = pc & ~(PGSIZE - 1)

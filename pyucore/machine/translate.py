@@ -13,10 +13,11 @@ Shape of the generated code:
     except BlockExit as e:                a slow path trapped or ended the block early
         R[5] = x5 ...                     write back every register the block writes
         return e.args
-A block whose terminator branches back to its own first instruction becomes a loop
-`for _it in range(left // N):`, so a hot C loop runs many iterations per call. A loop with branches
-inside becomes a region (RegionSource): the blocks of the page reachable from the loop head, run in one
-`while True:` that dispatches on pc, with the budget checked before each block.
+A loop becomes a region (RegionSource): the blocks of the page reachable from the loop head (a block
+branching back to itself alone), run in one `while True:` that dispatches on pc, with the budget
+checked before each block; at a loop's head, the blocks of one pass of the loop run as one straight
+body in a `for` loop over as many whole passes as the budget allows, so a hot C loop runs many
+iterations per call without dispatching.
 
 Memory accesses are inline: the TLB dict is indexed with the address masked so that only an aligned
 address on a cached page hits (`LT[v & ~0xFF8]` for 8 bytes); a miss, a misaligned or out-of-range
@@ -49,17 +50,21 @@ _STORES = {"sd": ("Q", 3, ""), "sw": ("I", 2, " & 0xFFFFFFFF"), "sh": ("H", 1, "
 _KEY = {3: ~0xFF8, 2: ~0xFFC, 1: ~0xFFE, 0: ~0xFFF}
 # aligned accesses through one base register that share one TLB look-up (fewer are not worth it)
 MIN_GROUP = 3
+# a loop pass hoists the TLB look-up of an access whose address moves by at most this many bytes a pass
+# (one moving faster leaves its page too soon to repay the look-up at each entry into the loop)
+HOIST_STRIDE = 512
 
 
-def page_groups(insns):
-    """Returns {index: group} for the loads (or stores) of insns that go through one base register not
-    written in between, at offsets aligned to their size, in runs of at least MIN_GROUP. A group is
+def page_groups(insns, skip=()):
+    """Returns {index: group} for the loads (or stores) of insns, except those at the indexes in skip,
+    that go through one base register not written in between, at offsets aligned to their size, in runs
+    of at least MIN_GROUP. A group is
     (TLB name, base register, index of its first access, lowest offset, bytes spanned, alignment mask,
     common shift or None)."""
     runs, open_runs = [], {}
     for j, (_, insn) in enumerate(insns):
         table = "LT" if insn.op in _LOADS else "ST" if insn.op in _STORES else None
-        if table and insn.rs1 and insn.imm % (1 << _shift(insn.op)) == 0:
+        if table and insn.rs1 and insn.imm % (1 << _shift(insn.op)) == 0 and j not in skip:
             open_runs.setdefault((table, insn.rs1), []).append(j)
         if insn.rd and insn.op != "csrr" and insn.op not in _STORES:
             for key in [key for key in open_runs if key[1] == insn.rd]:
@@ -223,8 +228,21 @@ def _reg(n):
     return f"x{n}" if n else "0"
 
 
-def _branch_condition(op, a, b):
-    """Returns the Python condition under which branch op is taken."""
+_NEGATED = {"beq": "bne", "bne": "beq", "blt": "bge", "bge": "blt", "bltu": "bgeu", "bgeu": "bltu"}
+
+
+def _branch_condition(op, a, b, taken=True):
+    """Returns the Python condition under which branch op is taken (taken=False: not taken), over
+    canonical operands, except that beq/bne against x0 also holds for a lazy value below 2**64 in
+    magnitude (only 0 is 0 modulo 2**64 there)."""
+    if not taken:
+        op = _NEGATED[op]
+    if a == "0" and op in ("beq", "bne"):
+        a, b = b, a
+    if b == "0" and a != "0":
+        against_zero = {"beq": f"not {a}", "bne": a, "blt": f"{a} >= {S}", "bge": f"{a} < {S}"}.get(op)
+        if against_zero:
+            return against_zero
     return {
         "beq": f"{a} == {b}", "bne": f"{a} != {b}",
         "blt": f"({a} ^ {S}) < ({b} ^ {S})", "bge": f"({a} ^ {S}) >= ({b} ^ {S})",
@@ -240,8 +258,6 @@ class BlockSource:
         self.insns = insns
         self.start = start_pc
         self.n = len(insns)
-        last_pc, last = insns[-1]
-        self.loop = (last.op in _BRANCH_OPS or last.op == "jal") and last_pc + last.imm == start_pc
         self.read, self.written = self._registers()
         self.groups = page_groups(insns)
         # known bit-length bounds of registers written earlier in the same pass (mask elision); of the
@@ -249,6 +265,8 @@ class BlockSource:
         self.bits = {}
         self.lazy = set()
         self.ever_lazy = set()
+        # {register: steps} of the loop pass being translated (RegionSource): additions needing no mask
+        self.induction = {}
 
     def _registers(self):
         """Returns (registers the block reads, registers it writes), x0 excluded.
@@ -260,8 +278,8 @@ class BlockSource:
         return read, written
 
     def done(self, j):
-        """Returns the expression counting instructions retired before instruction j of this pass."""
-        return f"_it * {self.n} + {j}" if self.loop else str(j)
+        """Returns the expression counting instructions retired before instruction j."""
+        return str(j)
 
     def writeback(self, indent, lazy=None):
         """Returns the lines storing the written registers back into R, canonical (lazy: the registers
@@ -278,6 +296,14 @@ class BlockSource:
             self.bits[r] = 64
         return lines
 
+    def compared(self, insn):
+        """Returns the lines making the operands of branch insn canonical where its condition needs it
+        (a lazy value below 2**64 in magnitude compares with x0 for equality as it is)."""
+        regs = (insn.rs1, insn.rs2)
+        if insn.op in ("beq", "bne") and 0 in regs and self.bits.get(insn.rs1 or insn.rs2, 64) <= 64:
+            return []
+        return self.canonical(regs)
+
     def _set_lazy(self, rd, lazy):
         """Records whether register rd now may hold a lazy value."""
         if lazy and rd:
@@ -290,9 +316,7 @@ class BlockSource:
         """Returns the Python source of the block function called name."""
         lines = [f"    x{r} = R[{r}]" for r in sorted(self.read | self.written)]
         lines.append("    try:")
-        body = "            " if self.loop else "        "
-        if self.loop:
-            lines.append(f"        for _it in range(left // {self.n}):")
+        body = "        "
         for j, (pc, insn) in enumerate(self.insns[:-1]):
             lines += [body + line for line in self._straight(insn, pc, j)]
         lines += self._terminator(body)
@@ -317,46 +341,31 @@ class BlockSource:
         op, a = insn.op, _reg(insn.rs1)
         if op in _TRAP_EXITS:
             return [body + line for line in self._trap_exit(insn, pc, j)]
-        # a loop's next pass starts with every register canonical
-        lines = [body + line for line in self.canonical(self.lazy if self.loop else (insn.rs1, insn.rs2))]
+        setup = self.compared(insn) if op in _BRANCH_OPS else self.canonical((insn.rs1, insn.rs2))
+        lines = [body + line for line in setup]
         if op in ATOMICS:
             call = f"AMO({op!r}, {a}, {_reg(insn.rs2)}, {pc:#x}, {self.done(j)})"
             self._set_lazy(insn.rd, False)
             lines += [body + (f"x{insn.rd} = {call}" if insn.rd else call)]
-            return lines + self._exit_after(body, hex(nxt))
+            return lines + self._exit(body, hex(nxt), self.n)
         if op == "jal":
             self._set_lazy(insn.rd, False)
-            # a one-instruction `j .` loop still needs a statement in its for body
-            lines += [body + (f"x{insn.rd} = {nxt:#x}" if insn.rd else "pass")]
-            return lines + self._exit_after(body, hex(pc + insn.imm))
+            lines += [body + f"x{insn.rd} = {nxt:#x}"] if insn.rd else []
+            return lines + self._exit(body, hex(pc + insn.imm), self.n)
         if op == "jalr":
             self._set_lazy(insn.rd, False)
             lines += [body + f"npc = ({a} + {insn.imm}) & 0xFFFFFFFFFFFFFFFE"]
             lines += [body + f"x{insn.rd} = {nxt:#x}"] if insn.rd else []
-            return lines + self._exit_after(body, "npc")
+            return lines + self._exit(body, "npc", self.n)
         if op in _BRANCH_OPS:
             return lines + self._branch(body, insn, pc, nxt)
         lines += [body + line for line in self._straight(insn, pc, j)]
-        return lines + self._exit_after(body, hex(nxt))
-
-    def _exit_after(self, body, target):
-        """Returns the exit once the last instruction retired (looping if target is the start)."""
-        if self.loop:
-            return self._loop_end()
-        return self._exit(body, target, self.n)
-
-    def _loop_end(self):
-        """Returns the lines after the loop: the budget allowed no further full pass."""
-        return self._exit("        ", hex(self.start), f"(left // {self.n}) * {self.n}")
+        return lines + self._exit(body, hex(nxt), self.n)
 
     def _branch(self, body, insn, pc, nxt):
         """Returns the lines of a conditional branch that ends the block."""
         cond = _branch_condition(insn.op, _reg(insn.rs1), _reg(insn.rs2))
         target = pc + insn.imm
-        if self.loop:
-            lines = [body + f"if not ({cond}):"]
-            lines += self._exit(body + "    ", hex(nxt), f"_it * {self.n} + {self.n}")
-            return lines + self._loop_end()
         lines = [body + f"npc = {target:#x} if {cond} else {nxt:#x}"]
         return lines + self._exit(body, "npc", self.n)
 
@@ -376,6 +385,11 @@ class BlockSource:
         if op == "fence":
             return []
         a, b, imm = _reg(insn.rs1), _reg(insn.rs2), insn.imm
+        if op == "addi" and insn.rd in self.induction:
+            # the loop runs only as many passes as keep this register in [0, 2**64)
+            self.bits[insn.rd] = 64
+            self._set_lazy(insn.rd, False)
+            return [f"x{insn.rd} += {imm}" if imm >= 0 else f"x{insn.rd} -= {-imm}"]
         lazy_inputs = {insn.rs1, insn.rs2} & self.lazy
         lines, lazy = [], False
         fast = None if lazy_inputs else _unmasked(op, a, b, imm, self._bits_of_name)
@@ -506,21 +520,144 @@ def live_out(blocks):
     return {start: set().union(*(live_in[t] for t in nexts[start])) for start in starts}
 
 
+def _continuing(insns):
+    """Returns the pcs a region block goes on to inside the region, fall-through first: none after a
+    trap exit or an atomic, which leave the region."""
+    last = insns[-1][1]
+    if last.op in _TRAP_EXITS or last.op in ATOMICS:
+        return []
+    return successors(insns)[::-1]
+
+
+def loop_passes(blocks):
+    """Returns {head: [starts of the blocks of one pass, head first]} for the loops of the region blocks
+    [(start, insns), ...] that run as whole passes: a head is the target of a back edge (depth first from
+    the first block), its pass the shortest cycle from it back to it (fall-through successors first),
+    unless that cycle goes through another head (an outer loop: its inner loop runs on its own)."""
+    starts = {start for start, _ in blocks}
+    nexts = {start: [t for t in _continuing(insns) if t in starts] for start, insns in blocks}
+    heads, path, seen = set(), [], set()
+
+    def visit(start):
+        seen.add(start)
+        path.append(start)
+        for target in nexts[start]:
+            if target in path:
+                heads.add(target)
+            elif target not in seen:
+                visit(target)
+        path.pop()
+
+    visit(blocks[0][0])
+    passes = {}
+    for head in heads:
+        cycle = _shortest_cycle(head, nexts)
+        if not heads & set(cycle[1:]):
+            passes[head] = cycle
+    return passes
+
+
+def _shortest_cycle(head, nexts):
+    """Needs a cycle through head in the graph nexts; returns the starts of a shortest one, head first."""
+    parent, frontier = {}, [head]
+    while True:
+        following = []
+        for start in frontier:
+            for target in nexts[start]:
+                if target == head:
+                    cycle = [start]
+                    while cycle[-1] != head:
+                        cycle.append(parent[cycle[-1]])
+                    return cycle[::-1]
+                if target not in parent:
+                    parent[target] = start
+                    following.append(target)
+        frontier = following
+
+
+def induction_steps(insns):
+    """Returns {register: [(index, imm), ...]} for the registers that insns (one loop pass) write only by
+    adding an immediate to themselves (`addi r, r, imm`): the loop's induction variables."""
+    steps, other = {}, set()
+    for j, (_, insn) in enumerate(insns):
+        if not insn.rd or insn.op == "csrr":
+            continue
+        if insn.op == "addi" and insn.rs1 == insn.rd:
+            steps.setdefault(insn.rd, []).append((j, insn.imm))
+        else:
+            other.add(insn.rd)
+    return {r: s for r, s in steps.items() if r not in other}
+
+
+def _induction_bound(r, steps):
+    """Returns the lines lowering k so that k passes keep register r, canonical at entry, within
+    [0, 2**64) at every step (steps: its induction_steps): then its additions need no mask."""
+    total = low = high = 0
+    for _, imm in steps:
+        total += imm
+        low, high = min(low, total), max(high, total)
+    x, lines = f"x{r}", []
+    if total > 0:
+        # the last pass (k - 1 passes in) must still stay below 2**64
+        if low < 0:
+            lines += [f"if {x} < {-low}:", "    k = 0"]
+        return lines + [f"if (t := ({(1 << 64) - 1 - high + total:#x} - {x}) // {total}) < k:", "    k = t"]
+    if total < 0:
+        if high > 0:
+            lines += [f"if {x} > {(1 << 64) - 1 - high:#x}:", "    k = 0"]
+        shifted = f"{x} + {low - total}" if low != total else x
+        return lines + [f"if (t := ({shifted}) // {-total}) < k:", "    k = t"]
+    if low < 0 or high > 0:
+        lines += [f"if not {-low} <= {x} <= {(1 << 64) - 1 - high:#x}:", "    k = 0"]
+    return lines
+
+
 class RegionSource(BlockSource):
     """Builds one function for several blocks of one page that loop back to the first one.
 
     The blocks run inside `while True:` with pc in a local, dispatching on pc with an if chain, so a
     loop with branches inside runs without returning to the CPU's dispatcher. Before each block the
     budget is checked (`done + n > left`), so the function still stops after exactly the budget.
+
+    At the head of a loop found by loop_passes, the blocks of one pass run as one straight body in
+    `for _it in range(k):`, k passes being what the budget allows, less where an induction variable
+    could leave [0, 2**64) (so its additions are unmasked) or a hoisted access would leave its page:
+        k = (left - done) // N                 N instructions per pass
+        <induction bounds>                     _induction_bound
+        va = x10 + 8                           one per hoisted access: an aligned load or store whose
+        try:                                   address moves by the same stride every pass; its TLB
+            h3 = (va - LT[va & -4089]) >> 3    look-up is done here once, and k stops before the
+        except KeyError:                       pass that would take it off its page
+            k = 0
+        if (t := (4096 - (va & 0xFFF)) // 8) < k:
+            k = t
+        for _it in range(k):
+            x5 = Q[h3 + _it]                   the hoisted access: no look-up, no fault possible
+            if x5 != x6:                       a branch off the pass: leave with pc and done set
+                done += _it * N + 2
+                pc = 0x...
+                break
+            ...
+        else:                                  all k passes ran: another k (budget, next page), or
+            if k > 0:                          when k is 0 the head block once as a plain block, whose
+                done += k * N                  slow paths walk, fault or fill the TLB
+                continue
+            <the head block run once>
+        continue
+    Inside the body, slow paths are told `done + _it * N + j` instructions retired, so traps and code
+    writes stop at exactly the same instruction as the plain blocks would.
     """
 
     def __init__(self, blocks):
         """Needs [(start_pc, insns), ...], the entry block first."""
         everything = [item for _, insns in blocks for item in insns]
         super().__init__(everything, blocks[0][0])
-        self.loop = False
         self.blocks = blocks
         self.live_out = live_out(blocks)
+        self.passes = loop_passes(blocks)
+        # while a loop pass is translated: its length, and the registers that may be lazy at its top
+        self.pass_length = None
+        self.carried = set()
 
     def writeback(self, indent, lazy=None):
         """Returns the lines storing every written register back into R, canonical: a register left lazy
@@ -528,7 +665,10 @@ class RegionSource(BlockSource):
         return super().writeback(indent, self.written)
 
     def done(self, j):
-        """Returns the expression counting instructions retired before instruction j of this block."""
+        """Returns the expression counting instructions retired before instruction j of this block (of
+        this pass, in a loop pass)."""
+        if self.pass_length:
+            return f"done + _it * {self.pass_length} + {j}"
         return f"done + {j}"
 
     def source(self, name):
@@ -536,7 +676,10 @@ class RegionSource(BlockSource):
         lines = [f"    x{r} = R[{r}]" for r in sorted(self.read | self.written)]
         lines += ["    done = 0", f"    pc = {self.start:#x}", "    try:", "        while True:"]
         for start, insns in self.blocks:
-            lines += self._block(start, insns)
+            if start in self.passes:
+                lines += self._loop(start)
+            else:
+                lines += [f"            if pc == {start:#x}:"] + self._plain(start, insns, " " * 16)
         lines.append("            break")
         lines.append("    except BlockExit as e:")
         lines += self.writeback("        ", self.ever_lazy)
@@ -548,18 +691,14 @@ class RegionSource(BlockSource):
         header = f"def {name}(R, left" + "".join(f", {n}={n}" for n in used) + "):\n"
         return header + text + "\n"
 
-    def _block(self, start, insns):
-        """Returns the lines of one member block: budget check, body, next pc, retired count. A block
-        that branches back to itself runs as a loop of its own, without going through the dispatch."""
+    def _plain(self, start, insns, body):
+        """Returns the lines running member block start once, at indent body: budget check, body, next
+        pc, retired count."""
         n = len(insns)
         self.bits = {}  # nothing is known about the registers live when a block is entered
         self.groups = page_groups(insns)
         self.lazy = set()
-        pc, insn = insns[-1]
-        if insn.op in _BRANCH_OPS and pc + insn.imm == start:
-            return self._self_loop(start, insns)
-        body = " " * 16
-        lines = [f"            if pc == {start:#x}:", f"{body}if done + {n} > left:", f"{body}    break"]
+        lines = [f"{body}if done + {n} > left:", f"{body}    break"]
         for j, (pc, insn) in enumerate(insns[:-1]):
             lines += [body + line for line in self._straight(insn, pc, j)]
         pc, insn = insns[-1]
@@ -577,23 +716,131 @@ class RegionSource(BlockSource):
         lines += [body + line for line in self.canonical(self.lazy & self.live_out[start])]
         return lines + [f"{body}done += {n}", f"{body}continue"]
 
-    def _self_loop(self, start, insns):
-        """Returns the lines of a member block whose branch goes back to its own start: `while` the
-        budget allows a pass, the body; leaving with pc set when the branch is not taken, and leaving
-        the region (the while's else) when the budget is spent."""
-        body = " " * 20
-        n = len(insns)
-        lines = [f"            if pc == {start:#x}:", f"                while done + {n} <= left:"]
-        for j, (pc, insn) in enumerate(insns[:-1]):
-            lines += [body + line for line in self._straight(insn, pc, j)]
-        pc, insn = insns[-1]
-        cond = _branch_condition(insn.op, _reg(insn.rs1), _reg(insn.rs2))
-        lines += [body + line for line in self.canonical((insn.rs1, insn.rs2))]
-        lines += [body + line for line in self.canonical(self.lazy & self.live_out[start])]
-        lines += [f"{body}done += {n}", f"{body}if not ({cond}):", f"{body}    pc = {pc + insn.length:#x}",
-                  f"{body}    break", "                else:", "                    break",
-                  "                continue"]
-        return lines
+    def _loop(self, head):
+        """Returns the lines of loop head head: whole passes of its loop, else its block once (see the
+        class docstring)."""
+        cycle = self.passes[head]
+        steps = self._pass_steps(cycle)
+        insns = [(pc, insn) for pc, insn, _ in steps]
+        self.pass_length = len(steps)
+        self.induction = induction_steps(insns)
+        hoisted = self._hoistable(insns)
+        # translated twice: the first time finds which registers a pass leaves lazy for the next one
+        self.carried = set()
+        self._pass_body(cycle, steps, hoisted)
+        self.carried = set(self.lazy)
+        body = self._pass_body(cycle, steps, hoisted) or ["pass"]
+        entry = [f"k = (left - done) // {len(steps)}"]
+        for r, r_steps in sorted(self.induction.items()):
+            entry += _induction_bound(r, r_steps)
+        for j in sorted(hoisted):
+            if hoisted[j][0] == f"h{j}":  # the first access of its index local
+                entry += self._hoist_entry(insns[j][1], hoisted[j])
+        self.pass_length, self.induction, self.carried = None, {}, set()
+        outer, inner = " " * 16, " " * 20
+        lines = [f"            if pc == {head:#x}:"] + [outer + line for line in entry]
+        lines += [f"{outer}for _it in range(k):"] + [inner + line for line in body]
+        lines += [f"{outer}else:", f"{inner}if k > 0:", f"{inner}    done += k * {len(steps)}", f"{inner}    continue"]
+        lines += self._plain(head, dict(self.blocks)[head], inner)
+        return lines + [f"{outer}continue"]
+
+    def _pass_steps(self, cycle):
+        """Returns [(pc, insn, exit), ...] of one pass through the blocks of cycle: exit is None, or for a
+        branch that may leave the pass (taken, target): it leaves when taken is whether it is taken."""
+        blocks = dict(self.blocks)
+        steps = []
+        for i, start in enumerate(cycle):
+            following = cycle[(i + 1) % len(cycle)]
+            insns = blocks[start]
+            steps += [(pc, insn, None) for pc, insn in insns[:-1]]
+            pc, insn = insns[-1]
+            leave = None
+            if insn.op in _BRANCH_OPS and insn.imm != insn.length:
+                taken, fall = pc + insn.imm, pc + insn.length
+                leave = (False, fall) if taken == following else (True, taken)
+            steps.append((pc, insn, leave))
+        return steps
+
+    def _pass_body(self, cycle, steps, hoisted):
+        """Returns the lines of one pass (the for body); sets lazy to what it leaves lazy."""
+        self.bits, self.lazy = {}, set()
+        self.groups = page_groups([(pc, insn) for pc, insn, _ in steps], skip=hoisted)
+        lines = []
+        for j, (pc, insn, leave) in enumerate(steps):
+            if j in hoisted:
+                lines += self._hoisted_access(insn, j, hoisted[j])
+            elif insn.op == "jal":
+                self._set_lazy(insn.rd, False)
+                lines += [f"x{insn.rd} = {pc + insn.length:#x}"] if insn.rd else []
+            elif insn.op in _BRANCH_OPS:
+                if leave:
+                    lines += self.compared(insn)
+                    cond = _branch_condition(insn.op, _reg(insn.rs1), _reg(insn.rs2), leave[0])
+                    lines += [f"if {cond}:"] + ["    " + line for line in self._pass_exit(j + 1, leave[1])]
+            else:
+                lines += self._straight(insn, pc, j)
+        # the next pass starts with every register it may read canonical
+        return lines + self.canonical(self.lazy & self.live_out[cycle[-1]])
+
+    def _pass_exit(self, retired, target):
+        """Returns the lines leaving a pass for target after its first retired instructions: canonical
+        registers (any may be live there), done and pc set."""
+        lines = [f"x{r} &= {M}" for r in sorted(self.lazy | self.carried)]
+        return lines + [f"done += _it * {self.pass_length} + {retired}", f"pc = {target:#x}", "break"]
+
+    def _hoistable(self, insns):
+        """Returns {index: (index local, log2 size, address offset from the base register's value at the
+        pass's start, stride)} for the loads and stores of a loop pass whose address moves by the same
+        multiple of their size every pass, at most HOIST_STRIDE bytes: through an induction variable or a
+        register the pass does not write. Accesses at the same address of one kind share a local."""
+        written = {insn.rd for _, insn in insns if insn.rd and insn.op != "csrr"}
+        hoisted, names = {}, {}
+        for j, (_, insn) in enumerate(insns):
+            r = insn.rs1
+            if insn.op not in _LOADS and insn.op not in _STORES or not r:
+                continue
+            r_steps = self.induction.get(r, ())
+            if not r_steps and r in written:
+                continue
+            stride = sum(imm for _, imm in r_steps)
+            offset = sum(imm for i, imm in r_steps if i < j) + insn.imm
+            shift = _shift(insn.op)
+            if stride % (1 << shift) or abs(stride) > HOIST_STRIDE:
+                continue
+            key = (insn.op in _LOADS, r, offset, shift, stride)
+            hoisted[j] = (names.setdefault(key, f"h{j}"), shift, offset, stride)
+        return hoisted
+
+    def _hoist_entry(self, insn, hoist):
+        """Returns the entry lines of a hoisted access: its index local from the TLB, or k = 0 on a
+        miss (unmapped, misaligned, or a store to a page holding code), and k stopped at its page's end."""
+        name, shift, offset, stride = hoist
+        table = "LT" if insn.op in _LOADS else "ST"
+        va = f"x{insn.rs1} + {offset}" if offset else f"x{insn.rs1}"
+        index = f"(va - {table}[va & {_KEY[shift]}]) >> {shift}" if shift else f"va - {table}[va & {_KEY[0]}]"
+        lines = [f"va = {va}", "try:", f"    {name} = {index}", "except KeyError:", "    k = 0"]
+        size = 1 << shift
+        if stride > 0:
+            lines.append(f"if (t := ({4096 - size + stride} - (va & 0xFFF)) // {stride}) < k:")
+        elif stride < 0:
+            lines.append(f"if (t := ((va & 0xFFF) + {-stride}) // {-stride}) < k:")
+        return lines + ["    k = t"] if stride else lines
+
+    def _hoisted_access(self, insn, j, hoist):
+        """Returns the lines of hoisted access j of the pass: a typed-view access at its index local."""
+        name, shift, _, stride = hoist
+        step = stride >> shift
+        index = {0: name, 1: f"{name} + _it", -1: f"{name} - _it"}.get(step, f"{name} + _it * {step}")
+        if insn.op in _STORES:
+            view, _, mask = _STORES[insn.op]
+            setup = self.canonical((insn.rs2,)) if insn.op == "sd" else []
+            return setup + [f"{view}[{index}] = {_reg(insn.rs2)}{mask}"]
+        if not insn.rd:
+            return []
+        view, _, signed = _LOADS[insn.op]
+        self.bits[insn.rd] = 8 << shift if signed else _result_bits(insn, self._bits_of_reg, 0)
+        self._set_lazy(insn.rd, signed)
+        return [f"x{insn.rd} = {view}[{index}]"]
 
     def _next_pc(self, insn, pc, j):
         """Returns the lines of a block's last instruction that set pc to where execution continues."""
@@ -601,7 +848,7 @@ class RegionSource(BlockSource):
         op, a = insn.op, _reg(insn.rs1)
         if op in _BRANCH_OPS:
             cond = _branch_condition(op, a, _reg(insn.rs2))
-            return self.canonical((insn.rs1, insn.rs2)) + [f"pc = {pc + insn.imm:#x} if {cond} else {nxt:#x}"]
+            return self.compared(insn) + [f"pc = {pc + insn.imm:#x} if {cond} else {nxt:#x}"]
         link = [f"x{insn.rd} = {nxt:#x}"] if insn.rd else []
         if op == "jal":
             self._set_lazy(insn.rd, False)
