@@ -265,8 +265,10 @@ class BlockSource:
         self.bits = {}
         self.lazy = set()
         self.ever_lazy = set()
-        # {register: steps} of the loop pass being translated (RegionSource): additions needing no mask
+        # {register: steps} of the loop pass being translated (RegionSource): additions needing no mask,
+        # and those of them the pass does not keep up to date (RegionSource._unkept)
         self.induction = {}
+        self.unkept = {}
 
     def _registers(self):
         """Returns (registers the block reads, registers it writes), x0 excluded.
@@ -385,10 +387,12 @@ class BlockSource:
         if op == "fence":
             return []
         a, b, imm = _reg(insn.rs1), _reg(insn.rs2), insn.imm
-        if op == "addi" and insn.rd in self.induction:
-            # the loop runs only as many passes as keep this register in [0, 2**64)
+        if op in ("addi", "addiw") and insn.rd in self.induction:
+            # the loop runs only as many passes as keep this register in range (_induction_bound)
             self.bits[insn.rd] = 64
             self._set_lazy(insn.rd, False)
+            if insn.rd in self.unkept:
+                return []
             return [f"x{insn.rd} += {imm}" if imm >= 0 else f"x{insn.rd} -= {-imm}"]
         lazy_inputs = {insn.rs1, insn.rs2} & self.lazy
         lines, lazy = [], False
@@ -577,38 +581,49 @@ def _shortest_cycle(head, nexts):
 
 def induction_steps(insns):
     """Returns {register: [(index, imm), ...]} for the registers that insns (one loop pass) write only by
-    adding an immediate to themselves (`addi r, r, imm`): the loop's induction variables."""
-    steps, other = {}, set()
+    adding an immediate to themselves, all with addi or all with addiw: the loop's induction variables."""
+    steps, ops, other = {}, {}, set()
     for j, (_, insn) in enumerate(insns):
         if not insn.rd or insn.op == "csrr":
             continue
-        if insn.op == "addi" and insn.rs1 == insn.rd:
+        if insn.op in ("addi", "addiw") and insn.rs1 == insn.rd:
             steps.setdefault(insn.rd, []).append((j, insn.imm))
+            ops.setdefault(insn.rd, set()).add(insn.op)
         else:
             other.add(insn.rd)
-    return {r: s for r, s in steps.items() if r not in other}
+    return {r: s for r, s in steps.items() if r not in other and len(ops[r]) == 1}
 
 
-def _induction_bound(r, steps):
-    """Returns the lines lowering k so that k passes keep register r, canonical at entry, within
-    [0, 2**64) at every step (steps: its induction_steps): then its additions need no mask."""
+def _plus(expr, value):
+    """Returns the expression expr + value, value an int (expr itself for 0)."""
+    return f"{expr} + {value}" if value > 0 else f"{expr} - {-value}" if value < 0 else expr
+
+
+def _induction_bound(r, steps, word):
+    """Returns the lines lowering k so that k passes keep register r, canonical at entry, in a range where
+    its additions need neither mask nor sign extension, at every step (steps: its induction_steps):
+    [0, 2**64) for addi; for addiw (word) [0, 2**31) or [2**64 - 2**31, 2**64), whichever r is in."""
     total = low = high = 0
     for _, imm in steps:
         total += imm
         low, high = min(low, total), max(high, total)
-    x, lines = f"x{r}", []
-    if total > 0:
-        # the last pass (k - 1 passes in) must still stay below 2**64
-        if low < 0:
-            lines += [f"if {x} < {-low}:", "    k = 0"]
-        return lines + [f"if (t := ({(1 << 64) - 1 - high + total:#x} - {x}) // {total}) < k:", "    k = t"]
+    x = f"x{r}"
+    if word:
+        lines = [f"lo, hi = (0, 0x7FFFFFFF) if {x} < 0x80000000 else (0xFFFFFFFF80000000, {M})"]
+        lo, hi = "lo", "hi"
+    else:
+        lines, lo, hi = [], "0", M
+    # pass p (0 <= p < k) takes r from x + p * total through x + p * total + [low, high]
     if total < 0:
-        if high > 0:
-            lines += [f"if {x} > {(1 << 64) - 1 - high:#x}:", "    k = 0"]
-        shifted = f"{x} + {low - total}" if low != total else x
-        return lines + [f"if (t := ({shifted}) // {-total}) < k:", "    k = t"]
-    if low < 0 or high > 0:
-        lines += [f"if not {-low} <= {x} <= {(1 << 64) - 1 - high:#x}:", "    k = 0"]
+        reach = f"({_plus(x if lo == '0' else f'{x} - {lo}', low - total)})"
+        lines += [f"if (t := {reach} // {-total}) < k:" if total < -1 else f"if (t := {reach}) < k:", "    k = t"]
+    elif low < 0 or word:
+        lines += [f"if {_plus(x, low)} < {lo}:", "    k = 0"]
+    if total > 0:
+        reach = f"({_plus(hi, total - high)} - {x})"
+        lines += [f"if (t := {reach} // {total}) < k:" if total > 1 else f"if (t := {reach}) < k:", "    k = t"]
+    elif high > 0 or word:
+        lines += [f"if {_plus(x, high)} > {hi}:", "    k = 0"]
     return lines
 
 
@@ -725,6 +740,7 @@ class RegionSource(BlockSource):
         self.pass_length = len(steps)
         self.induction = induction_steps(insns)
         hoisted = self._hoistable(insns)
+        self.unkept = self._unkept(insns, hoisted)
         # translated twice: the first time finds which registers a pass leaves lazy for the next one
         self.carried = set()
         self._pass_body(cycle, steps, hoisted)
@@ -732,15 +748,17 @@ class RegionSource(BlockSource):
         body = self._pass_body(cycle, steps, hoisted) or ["pass"]
         entry = [f"k = (left - done) // {len(steps)}"]
         for r, r_steps in sorted(self.induction.items()):
-            entry += _induction_bound(r, r_steps)
+            entry += _induction_bound(r, r_steps, insns[r_steps[0][0]][1].op == "addiw")
         for j in sorted(hoisted):
             if hoisted[j][0] == f"h{j}":  # the first access of its index local
                 entry += self._hoist_entry(insns[j][1], hoisted[j])
-        self.pass_length, self.induction, self.carried = None, {}, set()
+        catch_up = [f"x{r} += k * {total}" for r, (total, _) in sorted(self.unkept.items())]
+        self.pass_length, self.induction, self.unkept, self.carried = None, {}, {}, set()
         outer, inner = " " * 16, " " * 20
         lines = [f"            if pc == {head:#x}:"] + [outer + line for line in entry]
         lines += [f"{outer}for _it in range(k):"] + [inner + line for line in body]
-        lines += [f"{outer}else:", f"{inner}if k > 0:", f"{inner}    done += k * {len(steps)}", f"{inner}    continue"]
+        lines += [f"{outer}else:", f"{inner}if k > 0:", f"{inner}    done += k * {len(steps)}"]
+        lines += [f"{inner}    {line}" for line in catch_up] + [f"{inner}    continue"]
         lines += self._plain(head, dict(self.blocks)[head], inner)
         return lines + [f"{outer}continue"]
 
@@ -782,10 +800,27 @@ class RegionSource(BlockSource):
         # the next pass starts with every register it may read canonical
         return lines + self.canonical(self.lazy & self.live_out[cycle[-1]])
 
+    def _unkept(self, insns, hoisted):
+        """Returns {register: (its change per pass, its induction steps)} for the induction variables a
+        pass only adds to or reads as the base of hoisted accesses: the body leaves them alone and the
+        exits add what the passes run added. Only in a pass whose every access is hoisted: nothing in it
+        can leave through BlockExit, whose write-back would store them as they were at the entry."""
+        if any(j not in hoisted for j, (_, insn) in enumerate(insns) if insn.op in _LOADS or insn.op in _STORES):
+            return {}
+        read = set()
+        for j, (_, insn) in enumerate(insns):
+            base_only = j in hoisted or insn.rd in self.induction
+            read.update(r for r in (insn.rs2,) + (() if base_only else (insn.rs1,)) if r)
+        return {r: (sum(imm for _, imm in r_steps), r_steps) for r, r_steps in self.induction.items()
+                if r not in read}
+
     def _pass_exit(self, retired, target):
         """Returns the lines leaving a pass for target after its first retired instructions: canonical
-        registers (any may be live there), done and pc set."""
+        registers (any may be live there), the registers the body does not keep brought up to date,
+        done and pc set."""
         lines = [f"x{r} &= {M}" for r in sorted(self.lazy | self.carried)]
+        for r, (total, r_steps) in sorted(self.unkept.items()):
+            lines.append(_plus(f"x{r} += _it * {total}", sum(imm for i, imm in r_steps if i < retired)))
         return lines + [f"done += _it * {self.pass_length} + {retired}", f"pc = {target:#x}", "break"]
 
     def _hoistable(self, insns):
