@@ -388,7 +388,7 @@ class BlockSource:
             return []
         a, b, imm = _reg(insn.rs1), _reg(insn.rs2), insn.imm
         if op in ("addi", "addiw") and insn.rd in self.induction:
-            # the loop runs only as many passes as keep this register in range (_induction_bound)
+            # the loop runs only as many passes as keep this register in range (induction_bound)
             self.bits[insn.rd] = 64
             self._set_lazy(insn.rd, False)
             if insn.rd in self.unkept:
@@ -599,7 +599,7 @@ def _plus(expr, value):
     return f"{expr} + {value}" if value > 0 else f"{expr} - {-value}" if value < 0 else expr
 
 
-def _induction_bound(r, steps, word):
+def induction_bound(r, steps, word):
     """Returns the lines lowering k so that k passes keep register r, canonical at entry, in a range where
     its additions need neither mask nor sign extension, at every step (steps: its induction_steps):
     [0, 2**64) for addi; for addiw (word) [0, 2**31) or [2**64 - 2**31, 2**64), whichever r is in."""
@@ -627,6 +627,23 @@ def _induction_bound(r, steps, word):
     return lines
 
 
+def hoist_entry(insn, hoist):
+    """Returns the entry lines of a loop pass's hoisted access (RegionSource._hoistable): its index
+    local from the TLB, or k = 0 on a miss (unmapped, misaligned, or a store to a page holding code),
+    and k lowered to the passes that keep it on its page."""
+    name, shift, offset, stride = hoist
+    table = "LT" if insn.op in _LOADS else "ST"
+    va = _plus(f"x{insn.rs1}", offset)
+    index = f"(va - {table}[va & {_KEY[shift]}]) >> {shift}" if shift else f"va - {table}[va & {_KEY[0]}]"
+    lines = [f"va = {va}", "try:", f"    {name} = {index}", "except KeyError:", "    k = 0"]
+    size = 1 << shift
+    if stride > 0:
+        lines.append(f"if (t := ({4096 - size + stride} - (va & 0xFFF)) // {stride}) < k:")
+    elif stride < 0:
+        lines.append(f"if (t := ((va & 0xFFF) + {-stride}) // {-stride}) < k:")
+    return lines + ["    k = t"] if stride else lines
+
+
 class RegionSource(BlockSource):
     """Builds one function for several blocks of one page that loop back to the first one.
 
@@ -638,7 +655,7 @@ class RegionSource(BlockSource):
     `for _it in range(k):`, k passes being what the budget allows, less where an induction variable
     could leave [0, 2**64) (so its additions are unmasked) or a hoisted access would leave its page:
         k = (left - done) // N                 N instructions per pass
-        <induction bounds>                     _induction_bound
+        <induction bounds>                     induction_bound
         va = x10 + 8                           one per hoisted access: an aligned load or store whose
         try:                                   address moves by the same stride every pass; its TLB
             h3 = (va - LT[va & -4089]) >> 3    look-up is done here once, and k stops before the
@@ -670,9 +687,7 @@ class RegionSource(BlockSource):
         self.blocks = blocks
         self.live_out = live_out(blocks)
         self.passes = loop_passes(blocks)
-        # while a loop pass is translated: its length, and the registers that may be lazy at its top
-        self.pass_length = None
-        self.carried = set()
+        self.pass_length = None  # the instructions of the loop pass being translated
 
     def writeback(self, indent, lazy=None):
         """Returns the lines storing every written register back into R, canonical: a register left lazy
@@ -741,19 +756,15 @@ class RegionSource(BlockSource):
         self.induction = induction_steps(insns)
         hoisted = self._hoistable(insns)
         self.unkept = self._unkept(insns, hoisted)
-        # translated twice: the first time finds which registers a pass leaves lazy for the next one
-        self.carried = set()
-        self._pass_body(cycle, steps, hoisted)
-        self.carried = set(self.lazy)
         body = self._pass_body(cycle, steps, hoisted) or ["pass"]
         entry = [f"k = (left - done) // {len(steps)}"]
         for r, r_steps in sorted(self.induction.items()):
-            entry += _induction_bound(r, r_steps, insns[r_steps[0][0]][1].op == "addiw")
+            entry += induction_bound(r, r_steps, insns[r_steps[0][0]][1].op == "addiw")
         for j in sorted(hoisted):
             if hoisted[j][0] == f"h{j}":  # the first access of its index local
-                entry += self._hoist_entry(insns[j][1], hoisted[j])
+                entry += hoist_entry(insns[j][1], hoisted[j])
         catch_up = [f"x{r} += k * {total}" for r, (total, _) in sorted(self.unkept.items())]
-        self.pass_length, self.induction, self.unkept, self.carried = None, {}, {}, set()
+        self.pass_length, self.induction, self.unkept = None, {}, {}
         outer, inner = " " * 16, " " * 20
         lines = [f"            if pc == {head:#x}:"] + [outer + line for line in entry]
         lines += [f"{outer}for _it in range(k):"] + [inner + line for line in body]
@@ -816,9 +827,11 @@ class RegionSource(BlockSource):
 
     def _pass_exit(self, retired, target):
         """Returns the lines leaving a pass for target after its first retired instructions: canonical
-        registers (any may be live there), the registers the body does not keep brought up to date,
-        done and pc set."""
-        lines = [f"x{r} &= {M}" for r in sorted(self.lazy | self.carried)]
+        registers, the registers the body does not keep brought up to date, done and pc set.
+
+        Only the registers this pass made lazy can be: one the last pass left lazy is dead at the head
+        (the back edge makes the live ones canonical), so no block reads it before this pass writes it."""
+        lines = [f"x{r} &= {M}" for r in sorted(self.lazy)]
         for r, (total, r_steps) in sorted(self.unkept.items()):
             lines.append(_plus(f"x{r} += _it * {total}", sum(imm for i, imm in r_steps if i < retired)))
         return lines + [f"done += _it * {self.pass_length} + {retired}", f"pc = {target:#x}", "break"]
@@ -845,21 +858,6 @@ class RegionSource(BlockSource):
             key = (insn.op in _LOADS, r, offset, shift, stride)
             hoisted[j] = (names.setdefault(key, f"h{j}"), shift, offset, stride)
         return hoisted
-
-    def _hoist_entry(self, insn, hoist):
-        """Returns the entry lines of a hoisted access: its index local from the TLB, or k = 0 on a
-        miss (unmapped, misaligned, or a store to a page holding code), and k stopped at its page's end."""
-        name, shift, offset, stride = hoist
-        table = "LT" if insn.op in _LOADS else "ST"
-        va = f"x{insn.rs1} + {offset}" if offset else f"x{insn.rs1}"
-        index = f"(va - {table}[va & {_KEY[shift]}]) >> {shift}" if shift else f"va - {table}[va & {_KEY[0]}]"
-        lines = [f"va = {va}", "try:", f"    {name} = {index}", "except KeyError:", "    k = 0"]
-        size = 1 << shift
-        if stride > 0:
-            lines.append(f"if (t := ({4096 - size + stride} - (va & 0xFFF)) // {stride}) < k:")
-        elif stride < 0:
-            lines.append(f"if (t := ((va & 0xFFF) + {-stride}) // {-stride}) < k:")
-        return lines + ["    k = t"] if stride else lines
 
     def _hoisted_access(self, insn, j, hoist):
         """Returns the lines of hoisted access j of the pass: a typed-view access at its index local."""
