@@ -11,8 +11,9 @@ difference from a run without it is what the explorer costs).
 
 --tests runs the README's test command (`python -m pytest -n 2`, plus any PYTEST ARGS) with the
 benchmarks/pytest_cpu.py plugin and prints its wall time, the load average before and after (other work
-on the host slows it), the CPU seconds of the whole run, the sum of every test's CPU seconds, each
-worker's busy time (how evenly xdist shared the tests out), and the costliest files and tests by CPU.
+on the host slows it), the CPU seconds of the whole run, the sum of every test's CPU seconds, when each
+worker started its first test and ended its last, its busy time and the time one worker sat idle at the
+end (how evenly xdist shared the tests out), and the costliest files and tests by CPU.
 """
 
 import argparse
@@ -41,14 +42,14 @@ def time_program(name, cpu, html_dir=None):
 
 def run_tests(pytest_args):
     """Runs the test suite with the timing plugin; returns (exit status, wall s, run CPU s, load averages
-    before and after, the per-test records)."""
+    before and after, the per-test records, the host time pytest was started)."""
     here = Path(__file__).resolve().parent
     with tempfile.TemporaryDirectory(prefix="pyucore-test-times-") as out_dir:
         env = dict(os.environ, PYUCORE_TEST_TIMES=out_dir,
                    PYTHONPATH=os.pathsep.join(filter(None, [str(here), os.environ.get("PYTHONPATH")])))
         load_before = os.getloadavg()
         cpu_before = resource.getrusage(resource.RUSAGE_CHILDREN)
-        start = time.perf_counter()
+        start, started = time.perf_counter(), time.time()
         done = subprocess.run([sys.executable, "-m", "pytest", "-n", "2", "-p", "pytest_cpu", *pytest_args],
                               cwd=here.parent, env=env, stdout=subprocess.PIPE, text=True)
         wall = time.perf_counter() - start
@@ -61,23 +62,33 @@ def run_tests(pytest_args):
         if line.startswith(("FAILED ", "ERROR ")):
             print(line)
     print("pytest: " + (lines[-1] if lines else "no output") + " (exit %d)" % done.returncode)
-    return done.returncode, wall, cpu, load_before, os.getloadavg(), records
+    return done.returncode, wall, cpu, load_before, os.getloadavg(), records, started
 
 
 def report_tests(pytest_args, top, json_path=None):
     """Prints the test suite's figures (see the module docstring), writes the per-test records to
     json_path if given; returns pytest's exit status."""
-    status, wall, cpu, load_before, load_after, records = run_tests(pytest_args)
+    status, wall, cpu, load_before, load_after, records, started = run_tests(pytest_args)
     if json_path:
         Path(json_path).write_text(json.dumps(records, indent=0))
     print("wall %.1f s; load average before %.2f %.2f %.2f, after %.2f %.2f %.2f" % (wall, *load_before,
                                                                                    *load_after))
     print("CPU of the whole run %.1f s; sum of the %d tests' CPU %.1f s (wall %.1f s)"
           % (cpu, len(records), sum(r["cpu"] for r in records), sum(r["wall"] for r in records)))
-    busy = collections.Counter()
+    busy, first, last = collections.Counter(), {}, {}
     for r in records:
-        busy[r["worker"]] += r["wall"]
-    print("busy wall per worker: " + ", ".join("%s %.1f s" % item for item in sorted(busy.items())))
+        worker = r["worker"]
+        busy[worker] += r["wall"]
+        first[worker] = min(first.get(worker, r["start"]), r["start"])
+        last[worker] = max(last.get(worker, 0.0), r["start"] + r["wall"])
+    print("per worker, seconds after pytest started: first test starts (start-up and collection), last "
+          "test ends; busy wall:")
+    for worker in sorted(busy):
+        print("  %s %.1f, %.1f; busy %.1f" % (worker, first[worker] - started, last[worker] - started,
+                                              busy[worker]))
+    if last:
+        print("idle at the end (the last worker's end minus the first's): %.1f s"
+              % (max(last.values()) - min(last.values())))
     by_file = collections.Counter()
     for r in records:
         by_file[r["test"].split("::")[0]] += r["cpu"]
