@@ -1,7 +1,8 @@
 """Fixtures shared by the whole suite: lab workspaces written once per session (the tests that share one
 only read it; a test that edits a workspace copies one first), a translation cache of the test run's
 own, so that no test writes into the user's cache directory, and the reference runs of the built-in
-programs, booted once per test run for every test that compares against them."""
+programs, booted once per test run for every test that compares against them. The tests marked slow
+run first (see pytest_collection_modifyitems)."""
 
 import contextlib
 import fcntl
@@ -12,6 +13,13 @@ import pytest
 
 from pyucore.api import boot
 from pyucore.lab.workspace import init_workspace
+
+
+def pytest_collection_modifyitems(items):
+    """Moves the tests marked slow (several seconds each) to the front, keeping the order within both
+    groups: xdist hands tests out in collection order, so a slow test left to the end would keep one
+    worker busy while the other sits idle."""
+    items.sort(key=lambda item: item.get_closest_marker("slow") is None)
 
 
 @pytest.fixture(scope="session")

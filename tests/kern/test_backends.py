@@ -37,6 +37,7 @@ def test_adversarial_programs_run_identically_on_both_backends(stem, cow):
     assert_same_on_both_backends(elf=build_c(PROGRAMS / f"{stem}.c"), name=stem, cow=cow)
 
 
+@pytest.mark.slow
 def test_lr_sc_preempted_between_lr_and_sc_runs_identically_on_both_backends():
     assert_same_on_both_backends(elf=build_c(PROGRAMS / "lrsc.c"), name="lrsc")
 

@@ -205,6 +205,7 @@ def fork_bomb_events(children):
     return events
 
 
+@pytest.mark.slow
 def test_a_page_of_4000_processes_opens_and_scrolls_to_its_last_row(tmp_path, browser):
     events = fork_bomb_events(BOMB_CHILDREN)
     end = events[-1]["t"] + 100

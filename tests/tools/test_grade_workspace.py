@@ -34,6 +34,7 @@ def grade_outcomes(root, names, **limits):
     return score, {o.name: o for o in outcomes}, out.getvalue()
 
 
+@pytest.mark.slow
 def test_the_solution_workspace_grades_130_of_130_with_kernel(solution_ws, capsys, tmp_path):
     report = tmp_path / "grade.json"
     assert cli.main(["grade", "--kernel", str(solution_ws), "--json", str(report)]) == 0
@@ -123,6 +124,7 @@ def test_a_child_that_does_not_get_0_from_fork_points_at_copy_thread(tmp_path):
     assert "a0 = 0" in outcomes["exit"].hint.why
 
 
+@pytest.mark.slow
 def test_a_student_function_looping_forever_fails_by_the_wall_limit_and_the_grade_goes_on(tmp_path):
     root = workspace(tmp_path, empty=(), edits=[(
         "syscall/syscall.py", '    """pgdir(): prints the caller\'s page table."""\n',

@@ -20,7 +20,8 @@ def test_wait_storing_into_a_shared_page_is_not_seen_by_the_running_child(run_c,
     assert "cowwait pass." in result.console
 
 
-@pytest.mark.parametrize("name", program_names(lab=5))
+@pytest.mark.parametrize("name", [pytest.param(name, marks=pytest.mark.slow) if name == "testbss" else name
+                                  for name in program_names(lab=5)])
 def test_every_program_prints_the_same_with_and_without_cow(reference_run, name):
     with_cow, without = reference_run(name, cow=True), reference_run(name, cow=False)
     assert with_cow.console == without.console

@@ -100,6 +100,7 @@ def test_kill_wakes_a_process_sleeping_in_wait_and_it_exits_killed():
     assert exits[2] == -9 and exits[3] == -9 and exits[4] == 0
 
 
+@pytest.mark.slow
 def test_fork_bomb_of_zombies_stops_at_max_process_and_everything_is_reaped(run_c):
     result = run_c("forkbomb_zombies")
     assert result.exit_status == 0, result.halt_reason
@@ -107,7 +108,8 @@ def test_fork_bomb_of_zombies_stops_at_max_process_and_everything_is_reaped(run_
     assert "forkbomb pass." in result.console and "init check memory pass." in result.console
 
 
-@pytest.mark.parametrize("ram_mib, cow", [(8, True), (128, True), (16, False)], ids=["8-cow", "128-cow", "16-eager"])
+@pytest.mark.parametrize("ram_mib, cow", [(8, True), pytest.param(128, True, marks=pytest.mark.slow), (16, False)],
+                         ids=["8-cow", "128-cow", "16-eager"])
 def test_a_fork_bomb_under_swap_fails_fork_and_every_process_survives_to_be_reaped(run_c, ram_mib, cow):
     # children yield then exit; pages (the parent's among them) go to swap as the forks go on: fork must
     # fail while the faults of the processes that exist can still be served
