@@ -87,8 +87,9 @@ def report_tests(pytest_args, top, json_path=None):
         print("  %s %.1f, %.1f; busy %.1f" % (worker, first[worker] - started, last[worker] - started,
                                               busy[worker]))
     if last:
-        print("idle at the end (the last worker's end minus the first's): %.1f s"
-              % (max(last.values()) - min(last.values())))
+        print("idle at the end (the last worker's end minus the first's): %.1f s; from the last test's end "
+              "to pytest's exit: %.1f s" % (max(last.values()) - min(last.values()),
+                                            started + wall - max(last.values())))
     by_file = collections.Counter()
     for r in records:
         by_file[r["test"].split("::")[0]] += r["cpu"]
