@@ -342,18 +342,35 @@ def test_a_cached_image_without_its_warnings_file_is_rebuilt_with_the_warnings(p
     assert "warning: unused variable" in build_c_with_warnings(source)[1]
 
 
-@pytest.mark.parametrize("call, complaint", [
+FORMAT_MISMATCHES = [
     ('cprintf("%d %s\\n", 1);', "more '%' conversions than data arguments"),
     ('cprintf("%s\\n", 42);', "format specifies type 'char *'"),
     ('panic("%d", "x");', "format specifies type 'int'"),
     ('char b[8]; snprintf(b, sizeof(b), "%s", 1);', "format specifies type 'char *'"),
-])
-def test_a_format_that_does_not_match_its_arguments_warns_at_compile_time(private_cache, tmp_path, call,
-                                                                           complaint):
-    source = write_c(tmp_path, "fmt.c", "#include <stdio.h>\n#include <ulib.h>\n"
-                                        f"int main(void) {{\n    {call}\n    return 0;\n}}\n")
-    warnings = build_c_with_warnings(source)[1]
-    assert f"{source}:4:" in warnings and complaint in warnings and "[-Wformat" in warnings
+]
+
+
+@pytest.fixture(scope="module")
+def format_warnings(tmp_path_factory, zig_library_cache):
+    """(source path, warnings) of one program making every call of FORMAT_MISMATCHES, the i-th on line
+    4 + i, built once for the module with a private cache (one compile instead of one per call)."""
+    directory = tmp_path_factory.mktemp("formats")
+    calls = "".join(f"    {{ {call} }}\n" for call, _ in FORMAT_MISMATCHES)
+    source = write_c(directory, "fmt.c", "#include <stdio.h>\n#include <ulib.h>\n"
+                                         f"int main(void) {{\n{calls}    return 0;\n}}\n")
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setenv("PYUCORE_CACHE", str(directory / "cache"))
+        patch.setenv("ZIG_GLOBAL_CACHE_DIR", str(zig_library_cache))
+        patch.setattr(build, "_MEMO", {})
+        return source, build_c_with_warnings(source)[1]
+
+
+@pytest.mark.parametrize("line", range(len(FORMAT_MISMATCHES)), ids=[call for call, _ in FORMAT_MISMATCHES])
+def test_a_format_that_does_not_match_its_arguments_warns_at_compile_time(format_warnings, line):
+    source, warnings = format_warnings
+    complaint = FORMAT_MISMATCHES[line][1]
+    at_line = [text for text in warnings.splitlines() if text.startswith(f"{source}:{4 + line}:")]
+    assert any(complaint in text and "[-Wformat" in text for text in at_line), warnings
 
 
 # --- runtime helpers the user library lacks ---------------------------------------------------------
