@@ -20,9 +20,10 @@ IN_CI = os.environ.get("CI") == "true"
 BOMB_CHILDREN = 4000
 
 
-@pytest.fixture(scope="module")
+@pytest.fixture(scope="session")
 def browser():
-    """One headless Chromium for the module."""
+    """One headless Chromium for the test session (a worker), however xdist interleaves this module's
+    tests with others'."""
     try:
         from playwright.sync_api import sync_playwright
     except ImportError:
