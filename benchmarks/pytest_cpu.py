@@ -2,8 +2,9 @@
 children it waited for: compilers, gdb, the browser; and the grader's children, which multiprocessing's
 forkserver starts and waits for, so they count as the forkserver's) and wall seconds, setup and teardown
 included, with the host time it started, as JSON lines in the directory $PYUCORE_TEST_TIMES (one file per
-xdist worker)."""
+xdist worker), and when each worker's session finished and its process exited."""
 
+import atexit
 import json
 import os
 import time
@@ -35,15 +36,26 @@ def _cpu_seconds():
     return t.user + t.system + t.children_user + t.children_system + _forkserver_cpu_seconds()
 
 
-@pytest.hookimpl(hookwrapper=True)
-def pytest_runtest_protocol(item, nextitem):
-    """Times the whole protocol of one test and appends the figures to this worker's file."""
+def _append(record):
+    """Appends record, with this worker's name, to this worker's file (if $PYUCORE_TEST_TIMES is set)."""
     out_dir = os.environ.get("PYUCORE_TEST_TIMES")
-    cpu, wall, start = _cpu_seconds(), time.perf_counter(), time.time()
-    yield
     if out_dir:
-        record = {"test": item.nodeid, "cpu": _cpu_seconds() - cpu, "wall": time.perf_counter() - wall,
-                  "start": start, "worker": os.environ.get("PYTEST_XDIST_WORKER", "main")}
+        record["worker"] = os.environ.get("PYTEST_XDIST_WORKER", "main")
         name = os.path.join(out_dir, "times-%s-%d.jsonl" % (record["worker"], os.getpid()))
         with open(name, "a") as file:
             file.write(json.dumps(record) + "\n")
+
+
+@pytest.hookimpl(hookwrapper=True)
+def pytest_runtest_protocol(item, nextitem):
+    """Times the whole protocol of one test and appends the figures to this worker's file."""
+    cpu, wall, start = _cpu_seconds(), time.perf_counter(), time.time()
+    yield
+    _append({"test": item.nodeid, "cpu": _cpu_seconds() - cpu, "wall": time.perf_counter() - wall,
+             "start": start})
+
+
+def pytest_sessionfinish(session):
+    """Records when this worker's session finished, and (at exit) when its process ends."""
+    _append({"event": "session finished", "at": time.time()})
+    atexit.register(lambda: _append({"event": "exit", "at": time.time()}))

@@ -42,7 +42,8 @@ def time_program(name, cpu, html_dir=None):
 
 def run_tests(pytest_args):
     """Runs the test suite with the timing plugin; returns (exit status, wall s, run CPU s, load averages
-    before and after, the per-test records, the host time pytest was started)."""
+    before and after, the per-test records, the workers' session-finished and exit records, the host time
+    pytest was started)."""
     here = Path(__file__).resolve().parent
     with tempfile.TemporaryDirectory(prefix="pyucore-test-times-") as out_dir:
         env = dict(os.environ, PYUCORE_TEST_TIMES=out_dir,
@@ -57,18 +58,20 @@ def run_tests(pytest_args):
         cpu = (cpu_after.ru_utime - cpu_before.ru_utime) + (cpu_after.ru_stime - cpu_before.ru_stime)
         records = [json.loads(line) for name in sorted(os.listdir(out_dir))
                    for line in open(os.path.join(out_dir, name))]
+    events = [r for r in records if "event" in r]
+    records = [r for r in records if "event" not in r]
     lines = [line for line in done.stdout.splitlines() if line.strip()]
     for line in lines:
         if line.startswith(("FAILED ", "ERROR ")):
             print(line)
     print("pytest: " + (lines[-1] if lines else "no output") + " (exit %d)" % done.returncode)
-    return done.returncode, wall, cpu, load_before, os.getloadavg(), records, started
+    return done.returncode, wall, cpu, load_before, os.getloadavg(), records, events, started
 
 
 def report_tests(pytest_args, top, json_path=None):
     """Prints the test suite's figures (see the module docstring), writes the per-test records to
     json_path if given; returns pytest's exit status."""
-    status, wall, cpu, load_before, load_after, records, started = run_tests(pytest_args)
+    status, wall, cpu, load_before, load_after, records, events, started = run_tests(pytest_args)
     if json_path:
         Path(json_path).write_text(json.dumps(records, indent=0))
     print("wall %.1f s; load average before %.2f %.2f %.2f, after %.2f %.2f %.2f" % (wall, *load_before,
@@ -81,11 +84,16 @@ def report_tests(pytest_args, top, json_path=None):
         busy[worker] += r["wall"]
         first[worker] = min(first.get(worker, r["start"]), r["start"])
         last[worker] = max(last.get(worker, 0.0), r["start"] + r["wall"])
+    ends = collections.defaultdict(dict)
+    for e in events:
+        ends[e["worker"]][e["event"]] = e["at"] - started
     print("per worker, seconds after pytest started: first test starts (start-up and collection), last "
-          "test ends; busy wall:")
+          "test ends, session finished, process exits; busy wall:")
     for worker in sorted(busy):
-        print("  %s %.1f, %.1f; busy %.1f" % (worker, first[worker] - started, last[worker] - started,
-                                              busy[worker]))
+        print("  %s %.1f, %.1f, %s, %s; busy %.1f" % (
+            worker, first[worker] - started, last[worker] - started,
+            *("%.1f" % ends[worker][e] if e in ends[worker] else "?" for e in ("session finished", "exit")),
+            busy[worker]))
     if last:
         print("idle at the end (the last worker's end minus the first's): %.1f s; from the last test's end "
               "to pytest's exit: %.1f s" % (max(last.values()) - min(last.values()),
