@@ -8,7 +8,8 @@ rows, its function symbols and the disassembly of the instructions reported in i
 key is a hash of the image's bytes and of the reader's version (this module's source and the
 pyelftools and capstone it runs with), so an entry is never stale; a damaged one fails its checksum
 and is read again from the image; a cache that cannot be written only means reading the image each
-time. The entries grow as the build cache does, at most one small entry per image that faulted.
+time. The entries grow as the build cache does: at most one small entry per image whose source
+lines or instructions were asked for (a fault report, --verbose, the grader).
 """
 
 import bisect
