@@ -26,6 +26,7 @@ accesses and raises BlockExit on a trap.
 """
 
 import re
+from collections import namedtuple
 
 M = "0xFFFFFFFFFFFFFFFF"
 S = "0x8000000000000000"
@@ -50,6 +51,10 @@ _STORES = {"sd": ("Q", 3, ""), "sw": ("I", 2, " & 0xFFFFFFFF"), "sh": ("H", 1, "
 _KEY = {3: ~0xFF8, 2: ~0xFFC, 1: ~0xFFE, 0: ~0xFFF}
 # aligned accesses through one base register that share one TLB look-up (fewer are not worth it)
 MIN_GROUP = 3
+# A group of accesses hoisted out of a loop pass (RegionSource._hoistable): they go through one TLB
+# (table) and base register, have one size (1 << shift), move by stride bytes a pass, and lie from
+# offset low from the register's value at the pass's start, span bytes in all; name is their index local
+Hoist = namedtuple("Hoist", "name table reg shift stride low span count")
 # a loop pass hoists the TLB look-up of an access whose address moves by at most this many bytes a pass
 # (one moving faster leaves its page too soon to repay the look-up at each entry into the loop)
 HOIST_STRIDE = 512
@@ -498,10 +503,11 @@ def successors(insns):
     return [nxt]
 
 
-def live_out(blocks):
-    """Returns {start: registers live at the end of that block} for the blocks [(start, insns), ...] of
-    a region: those some member block it can continue at may read before writing them. Anything that
-    leaves the region writes every register back canonical, so only member successors count."""
+def liveness(blocks):
+    """Returns ({start: registers live at the start of that block}, {start: registers live at its end})
+    for the blocks [(start, insns), ...] of a region: those it (or some member block it can continue at)
+    may read before writing them. Anything that leaves the region writes every register back
+    canonical, so only member successors count."""
     starts = {start for start, _ in blocks}
     uses, defs = {}, {}
     for start, insns in blocks:
@@ -521,7 +527,7 @@ def live_out(blocks):
             new = uses[start] | (out - defs[start])
             if new != live_in[start]:
                 live_in[start], changed = new, True
-    return {start: set().union(*(live_in[t] for t in nexts[start])) for start in starts}
+    return live_in, {start: set().union(*(live_in[t] for t in nexts[start])) for start in starts}
 
 
 def _continuing(insns):
@@ -627,21 +633,30 @@ def induction_bound(r, steps, word):
     return lines
 
 
-def hoist_entry(insn, hoist):
-    """Returns the entry lines of a loop pass's hoisted access (RegionSource._hoistable): its index
-    local from the TLB, or k = 0 on a miss (unmapped, misaligned, or a store to a page holding code),
-    and k lowered to the passes that keep it on its page."""
-    name, shift, offset, stride = hoist
-    table = "LT" if insn.op in _LOADS else "ST"
-    va = _plus(f"x{insn.rs1}", offset)
-    index = f"(va - {table}[va & {_KEY[shift]}]) >> {shift}" if shift else f"va - {table}[va & {_KEY[0]}]"
-    lines = [f"va = {va}", "try:", f"    {name} = {index}", "except KeyError:", "    k = 0"]
-    size = 1 << shift
+def hoist_entry(group):
+    """Returns the entry lines of a loop pass's hoisted group (RegionSource._hoistable): its index local
+    from the TLB, or k = 0 on a miss (unmapped, misaligned, or a store to a page holding code) or if the
+    group does not fit on the page, and k lowered to the passes that keep the whole group on its page."""
+    size = 1 << group.shift
+    va = _plus(f"x{group.reg}", group.low)
+    lookup = f"va - {group.table}[va & {_KEY[group.shift]}]"
+    lines = ["va = " + va, "try:", f"    {group.name} = ({lookup}) >> {group.shift}" if group.shift else
+             f"    {group.name} = {lookup}", "except KeyError:", "    k = 0"]
+    stride = group.stride
     if stride > 0:
-        lines.append(f"if (t := ({4096 - size + stride} - (va & 0xFFF)) // {stride}) < k:")
-    elif stride < 0:
-        lines.append(f"if (t := ((va & 0xFFF) + {-stride}) // {-stride}) < k:")
-    return lines + ["    k = t"] if stride else lines
+        # the pass that still fits: its highest byte at most at the page's end
+        return lines + [f"if (t := ({4096 - group.span + stride} - (va & 0xFFF)) // {stride}) < k:", "    k = t"]
+    if group.span > size:
+        lines += [f"if (va & 0xFFF) > {4096 - group.span}:", "    k = 0"]
+    if stride < 0:
+        lines += [f"if (t := ((va & 0xFFF) + {-stride}) // {-stride}) < k:", "    k = t"]
+    return lines
+
+
+def _moved(group):
+    """Returns the index of the lowest access of a hoisted group in pass _it."""
+    step = group.stride >> group.shift
+    return {0: group.name, 1: f"{group.name} + _it", -1: f"{group.name} - _it"}.get(step, f"{group.name} + _it * {step}")
 
 
 class RegionSource(BlockSource):
@@ -656,16 +671,18 @@ class RegionSource(BlockSource):
     could leave [0, 2**64) (so its additions are unmasked) or a hoisted access would leave its page:
         k = (left - done) // N                 N instructions per pass
         <induction bounds>                     induction_bound
-        va = x10 + 8                           one per hoisted access: an aligned load or store whose
-        try:                                   address moves by the same stride every pass; its TLB
-            h3 = (va - LT[va & -4089]) >> 3    look-up is done here once, and k stops before the
-        except KeyError:                       pass that would take it off its page
-            k = 0
-        if (t := (4096 - (va & 0xFFF)) // 8) < k:
+        va = x10 + 8                           one per hoisted group: aligned loads (or stores) of one
+        try:                                   size through one base register, whose address moves by
+            h3 = (va - LT[va & -4089]) >> 3    the same stride every pass; the TLB look-up is done here
+        except KeyError:                       once, and k stops before the pass that would take the
+            k = 0                              group off its page
+        if (t := (4080 - (va & 0xFFF)) // 8) < k:
             k = t
         for _it in range(k):
-            x5 = Q[h3 + _it]                   the hoisted access: no look-up, no fault possible
-            if x5 != x6:                       a branch off the pass: leave with pc and done set
+            ph3 = h3 + _it                     the group's index in this pass
+            x5 = Q[ph3]                        its accesses: no look-up, no fault possible
+            x7 = Q[ph3 + 2]
+            if x5 != x7:                       a branch off the pass: leave with pc and done set
                 done += _it * N + 2
                 pc = 0x...
                 break
@@ -685,7 +702,7 @@ class RegionSource(BlockSource):
         everything = [item for _, insns in blocks for item in insns]
         super().__init__(everything, blocks[0][0])
         self.blocks = blocks
-        self.live_out = live_out(blocks)
+        self.live_in, self.live_out = liveness(blocks)
         self.passes = loop_passes(blocks)
         self.pass_length = None  # the instructions of the loop pass being translated
 
@@ -756,18 +773,20 @@ class RegionSource(BlockSource):
         self.induction = induction_steps(insns)
         hoisted = self._hoistable(insns)
         self.unkept = self._unkept(insns, hoisted)
-        body = self._pass_body(cycle, steps, hoisted) or ["pass"]
+        body = self._pass_body(cycle, steps, hoisted)
+        # a group of several moving accesses indexes from one local a pass
+        groups = sorted({group for group, _ in hoisted.values()})
+        body = [f"p{group.name} = {_moved(group)}" for group in groups if group.count > 1 and group.stride] + body
         entry = [f"k = (left - done) // {len(steps)}"]
         for r, r_steps in sorted(self.induction.items()):
             entry += induction_bound(r, r_steps, insns[r_steps[0][0]][1].op == "addiw")
-        for j in sorted(hoisted):
-            if hoisted[j][0] == f"h{j}":  # the first access of its index local
-                entry += hoist_entry(insns[j][1], hoisted[j])
+        for group in groups:
+            entry += hoist_entry(group)
         catch_up = [f"x{r} += k * {total}" for r, (total, _) in sorted(self.unkept.items())]
         self.pass_length, self.induction, self.unkept = None, {}, {}
         outer, inner = " " * 16, " " * 20
         lines = [f"            if pc == {head:#x}:"] + [outer + line for line in entry]
-        lines += [f"{outer}for _it in range(k):"] + [inner + line for line in body]
+        lines += [f"{outer}for _it in range(k):"] + [inner + line for line in body or ["pass"]]
         lines += [f"{outer}else:", f"{inner}if k > 0:", f"{inner}    done += k * {len(steps)}"]
         lines += [f"{inner}    {line}" for line in catch_up] + [f"{inner}    continue"]
         lines += self._plain(head, dict(self.blocks)[head], inner)
@@ -797,7 +816,7 @@ class RegionSource(BlockSource):
         lines = []
         for j, (pc, insn, leave) in enumerate(steps):
             if j in hoisted:
-                lines += self._hoisted_access(insn, j, hoisted[j])
+                lines += self._hoisted_access(insn, hoisted[j])
             elif insn.op == "jal":
                 self._set_lazy(insn.rd, False)
                 lines += [f"x{insn.rd} = {pc + insn.length:#x}"] if insn.rd else []
@@ -827,22 +846,25 @@ class RegionSource(BlockSource):
 
     def _pass_exit(self, retired, target):
         """Returns the lines leaving a pass for target after its first retired instructions: canonical
-        registers, the registers the body does not keep brought up to date, done and pc set.
+        registers that target reads, the registers the body does not keep brought up to date, done and
+        pc set.
 
-        Only the registers this pass made lazy can be: one the last pass left lazy is dead at the head
-        (the back edge makes the live ones canonical), so no block reads it before this pass writes it."""
-        lines = [f"x{r} &= {M}" for r in sorted(self.lazy)]
+        Only the registers this pass made lazy can be lazy: one the last pass left lazy is dead at the
+        head (the back edge makes the live ones canonical), so no block reads it before this pass writes
+        it. A target outside the region is reached through the region's exit, which writes back every
+        register canonical."""
+        lines = [f"x{r} &= {M}" for r in sorted(self.lazy & self.live_in.get(target, set()))]
         for r, (total, r_steps) in sorted(self.unkept.items()):
             lines.append(_plus(f"x{r} += _it * {total}", sum(imm for i, imm in r_steps if i < retired)))
         return lines + [f"done += _it * {self.pass_length} + {retired}", f"pc = {target:#x}", "break"]
 
     def _hoistable(self, insns):
-        """Returns {index: (index local, log2 size, address offset from the base register's value at the
-        pass's start, stride)} for the loads and stores of a loop pass whose address moves by the same
-        multiple of their size every pass, at most HOIST_STRIDE bytes: through an induction variable or a
-        register the pass does not write. Accesses at the same address of one kind share a local."""
+        """Returns {index: (Hoist group, bytes from the group's lowest access)} for the loads and stores
+        of a loop pass whose address moves by the same multiple of their size every pass, at most
+        HOIST_STRIDE bytes: through an induction variable or a register the pass does not write. The
+        accesses of one size, table, base register and alignment form a group (if it fits on a page)."""
         written = {insn.rd for _, insn in insns if insn.rd and insn.op != "csrr"}
-        hoisted, names = {}, {}
+        members = {}
         for j, (_, insn) in enumerate(insns):
             r = insn.rs1
             if insn.op not in _LOADS and insn.op not in _STORES or not r:
@@ -855,15 +877,26 @@ class RegionSource(BlockSource):
             shift = _shift(insn.op)
             if stride % (1 << shift) or abs(stride) > HOIST_STRIDE:
                 continue
-            key = (insn.op in _LOADS, r, offset, shift, stride)
-            hoisted[j] = (names.setdefault(key, f"h{j}"), shift, offset, stride)
+            key = ("LT" if insn.op in _LOADS else "ST", r, shift, stride, offset % (1 << shift))
+            members.setdefault(key, []).append((j, offset))
+        hoisted = {}
+        for (table, r, shift, stride, _), accesses in members.items():
+            low = min(offset for _, offset in accesses)
+            span = max(offset for _, offset in accesses) - low + (1 << shift)
+            if span <= 4096:
+                group = Hoist(f"h{accesses[0][0]}", table, r, shift, stride, low, span, len(accesses))
+                hoisted.update((j, (group, offset - low)) for j, offset in accesses)
         return hoisted
 
-    def _hoisted_access(self, insn, j, hoist):
-        """Returns the lines of hoisted access j of the pass: a typed-view access at its index local."""
-        name, shift, _, stride = hoist
-        step = stride >> shift
-        index = {0: name, 1: f"{name} + _it", -1: f"{name} - _it"}.get(step, f"{name} + _it * {step}")
+    def _hoisted_access(self, insn, hoist):
+        """Returns the lines of a hoisted access of the pass: a typed-view access at its group's index."""
+        group, delta = hoist
+        if group.count > 1 and group.stride:
+            index = _plus(f"p{group.name}", delta >> group.shift)
+        elif group.stride:
+            index = _moved(group)
+        else:
+            index = _plus(group.name, delta >> group.shift)
         if insn.op in _STORES:
             view, _, mask = _STORES[insn.op]
             setup = self.canonical((insn.rs2,)) if insn.op == "sd" else []
@@ -871,7 +904,7 @@ class RegionSource(BlockSource):
         if not insn.rd:
             return []
         view, _, signed = _LOADS[insn.op]
-        self.bits[insn.rd] = 8 << shift if signed else _result_bits(insn, self._bits_of_reg, 0)
+        self.bits[insn.rd] = 8 << group.shift if signed else _result_bits(insn, self._bits_of_reg, 0)
         self._set_lazy(insn.rd, signed)
         return [f"x{insn.rd} = {view}[{index}]"]
 

@@ -13,7 +13,7 @@ from bare_loader import BareProcess
 from pyucore.machine import STOP_BUDGET, Machine
 from pyucore.machine.decode import decode
 from pyucore.machine.riscv import PTE_R, PTE_U, PTE_W, PTE_X
-from pyucore.machine.translate import hoist_entry, induction_bound, loop_passes
+from pyucore.machine.translate import Hoist, hoist_entry, induction_bound, loop_passes
 from pyucore.machine.unicorn_cpu import UnicornMachine
 
 M64 = (1 << 64) - 1
@@ -53,28 +53,30 @@ def test_induction_bound_allows_exactly_the_passes_whose_additions_need_no_mask(
         assert passes == 200 or not all(exact) or word and x != sext32(x), (steps, hex(x), passes)
 
 
-def test_hoisted_access_runs_only_passes_that_stay_aligned_on_its_page():
+def test_hoisted_group_runs_only_passes_that_keep_every_access_aligned_on_its_page():
     r = random.Random(3)
-    ops = [("lb", 0), ("lhu", 1), ("lw", 2), ("ld", 3), ("sb", 0), ("sh", 1), ("sw", 2), ("sd", 3)]
     page = 0x7000
     for _ in range(3000):
-        op, shift = r.choice(ops)
+        shift = r.randrange(4)
         size = 1 << shift
         stride = size * r.choice([0, 1, -1, 2, -3, 16, 64])
-        offset = r.randrange(-64, 64)
-        base = page + r.choice([0, 8, 0xFF8, 0xFFC, 0x800, 0xFFF]) - offset + r.choice([0, 0, 1, 2])
+        offsets = sorted({size * r.randrange(-8, 8) for _ in range(r.randrange(1, 4))})
+        low, span = offsets[0], offsets[-1] - offsets[0] + size
+        base = page + r.choice([0, 8, 0xFF8, 0xFFC, 0x800, 0xFFF, 0xFD0]) - low + r.choice([0, 0, 1, 2])
         tlb = {page: page - 0x5000}
         namespace = {"x9": base, "k": 300, "LT": tlb, "ST": tlb}
-        insn = decode(asm.load(op, 10, 9, 0) if op[0] == "l" else asm.store(op, 10, 9, 0))
-        exec("\n".join(hoist_entry(insn, ("h1", shift, offset, stride))), namespace)
-        first = base + offset
-        for p in range(namespace["k"]):
-            va = first + p * stride
-            assert va & -4096 == page and va % size == 0 and va + size <= page + 4096
-            assert namespace["h1"] + p * (stride >> shift) == (va - page + 0x5000) >> shift
-        if namespace["k"] < 300:  # stopped by the page: the next pass would leave it (or misalign)
-            va = first + max(namespace["k"], 0) * stride
-            assert va & -4096 != page or va % size or va + size > page + 4096
+        group = Hoist("h1", r.choice(["LT", "ST"]), 9, shift, stride, low, span, len(offsets))
+        exec("\n".join(hoist_entry(group)), namespace)
+        passes = max(namespace["k"], 0)
+        for p in range(passes):
+            for offset in offsets:
+                va = base + offset + p * stride
+                assert va & -4096 == page and va % size == 0 and va + size <= page + 4096
+                index = namespace["h1"] + p * (stride >> shift) + ((offset - low) >> shift)
+                assert index == (va - page + 0x5000) >> shift
+        if passes < 300:  # stopped by the page: the next pass would leave it (or misalign)
+            vas = [base + offset + passes * stride for offset in offsets]
+            assert any(va & -4096 != page or va % size or va + size > page + 4096 for va in vas)
 
 
 def block(start, *words):
