@@ -3,8 +3,9 @@
 Execution: `run(budget)` looks up the block for pc (pc -> block dict, rebuilt after every TLB flush;
 blocks themselves are cached by (pc, physical address) and survive flushes), calls it, and repeats until
 a trap or until exactly `budget` instructions retired. When fewer instructions remain than a block
-holds, the dispatcher runs one-instruction blocks instead, so budgets are exact. At a loop head whose
-loop has branches inside, the "block" is a region function covering the whole loop (translate.py).
+holds, the dispatcher runs one-instruction blocks instead, so budgets are exact. At a loop head (a
+block branching back to itself included), the "block" is a region function covering the whole loop,
+which runs it as whole passes (translate.py).
 Compiled functions are also shared by content (pc + instruction bits), so the same code on another
 physical page (fork's copied text, a program run again) is not compiled twice; their code objects are
 kept by content in this process and on disk (codecache.py), so neither is code another boot or another
