@@ -1,13 +1,14 @@
-"""What the differential tests reach with a fraction of their random programs: the lines and branches of
+"""What the differential tests reach with other numbers of random programs: the lines and branches of
 pyucore/machine they run, and how often each instruction is drawn (the argument for their count).
 
     pip install coverage    # not a dependency of pyucore: only this script needs it
-    python benchmarks/differential_coverage.py 2 1 0.52 0.2
+    python benchmarks/differential_coverage.py 50/30 25/20 13/10
 
-Each FRACTION runs tests/machine/test_cpu_differential.py (pytest, one process) with every test's program
-count scaled by it (at least 1; the seeds stay, so a smaller count runs the first programs of the same
-seeds) under coverage.py in branch mode, then prints the lines and branches reached, the instructions
-drawn and the least drawn, and what the first FRACTION reached that this one did not.
+Each PROGRAMS/LOOPS runs tests/machine/test_cpu_differential.py (pytest, one process) with PROGRAMS
+programs in each test and LOOPS in each loop test (the seeds stay, so a smaller count runs the first
+programs of the same seeds) under coverage.py in branch mode, then prints the lines and branches
+reached, the instructions drawn and the least drawn, and what the first PROGRAMS/LOOPS reached that this
+one did not.
 """
 
 import collections
@@ -15,17 +16,18 @@ import json
 import os
 import subprocess
 import sys
+import tempfile
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
 
 
-class Scaled:
-    """A pytest plugin: scales the test module's program counts by fraction and counts the instructions
-    of the programs it generates."""
+class Counts:
+    """A pytest plugin: runs programs programs in each test of the module and loops in each loop test
+    (the one whose count is not check_sequences' default), and counts the instructions drawn."""
 
-    def __init__(self, fraction):
-        self.fraction = fraction
+    def __init__(self, programs, loops):
+        self.programs, self.loops = programs, loops
         self.drawn = collections.Counter()
 
     def pytest_collection_finish(self, session):
@@ -34,8 +36,10 @@ class Scaled:
         from pyucore.machine.decode import decode
         check, generate = module.check_sequences, module.random_program
 
-        def scaled_check(pair, seed, kinds, count=module.check_sequences.__defaults__[0], length=25):
-            return check(pair, seed, kinds, max(1, round(count * self.fraction)), length)
+        default = module.check_sequences.__defaults__[0]
+
+        def counted_check(pair, seed, kinds, count=default, length=25):
+            return check(pair, seed, kinds, self.programs if count == default else self.loops, length)
 
         def counted_program(r, kinds, length):
             code, end = generate(r, kinds, length)
@@ -45,18 +49,18 @@ class Scaled:
                 self.drawn[decode(word).op] += 1
                 at += 4 if word & 3 == 3 else 2
             return code, end
-        module.check_sequences, module.random_program = scaled_check, counted_program
+        module.check_sequences, module.random_program = counted_check, counted_program
 
 
-def measure(fraction, out_path):
-    """In this process: runs the module with fraction of its programs under coverage; writes the lines,
-    branches and instruction counts to out_path as JSON."""
+def measure(counts, out_path):
+    """In this process: runs the module with counts ("PROGRAMS/LOOPS") under coverage; writes the
+    lines, branches and instruction counts to out_path as JSON."""
     import coverage
     cov = coverage.Coverage(branch=True, source=[str(ROOT / "pyucore" / "machine")], data_file=None)
     cov.start()
     import pytest
-    plugin = Scaled(fraction)
-    status = pytest.main([str(ROOT / "tests" / "machine" / "test_cpu_differential.py"), "-q", "-p", "no:xdist",
+    plugin = Counts(*(int(n) for n in counts.split("/")))
+    status = pytest.main([str(ROOT / "tests" / "machine" / "test_cpu_differential.py"), "-q", "-n", "0",
                           "-p", "no:cacheprovider"], plugins=[plugin])
     cov.stop()
     data = cov.get_data()
@@ -70,29 +74,31 @@ def measure(fraction, out_path):
 
 def main():
     if sys.argv[1:2] == ["--one"]:
-        measure(float(sys.argv[2]), sys.argv[3])
+        measure(sys.argv[2], sys.argv[3])
         return
-    fractions = sys.argv[1:] or ["1", "0.52", "0.2"]
+    runs = sys.argv[1:] or ["50/30", "25/20"]
     first = None
-    for fraction in fractions:
-        out = Path("/tmp") / ("differential-coverage-%d-%s.json" % (os.getpid(), fraction))
-        env = dict(os.environ, PYTHONPATH=os.pathsep.join(filter(None, [str(ROOT / "benchmarks"),
-                                                                         os.environ.get("PYTHONPATH")])))
-        subprocess.run([sys.executable, __file__, "--one", fraction, str(out)], cwd=ROOT, env=env, check=True,
-                       stdout=subprocess.DEVNULL)
-        result = json.loads(out.read_text())
-        out.unlink()
+    for counts in runs:
+        with tempfile.TemporaryDirectory(prefix="differential-coverage-") as scratch:
+            out = Path(scratch) / "result.json"
+            env = dict(os.environ, PYTHONPATH=os.pathsep.join(filter(None, [str(ROOT / "benchmarks"),
+                                                                             os.environ.get("PYTHONPATH")])))
+            subprocess.run([sys.executable, __file__, "--one", counts, str(out)], cwd=ROOT, env=env,
+                           check=True, stdout=subprocess.DEVNULL)
+            result = json.loads(out.read_text())
+        if result["status"] != 0:
+            sys.exit("pytest failed (exit %d) with %s: its coverage would mean nothing" % (result["status"], counts))
         drawn = result["drawn"]
         least = sorted(drawn.items(), key=lambda item: item[1])[:3]
-        print("fraction %s: pytest exit %d, %d lines, %d branches, %d instructions drawn %d times, least: %s"
-              % (fraction, result["status"], len(result["lines"]), len(result["arcs"]), len(drawn),
+        print("%s: %d lines, %d branches, %d instructions drawn %d times, least: %s"
+              % (counts, len(result["lines"]), len(result["arcs"]), len(drawn),
                  sum(drawn.values()), ", ".join("%s %d" % item for item in least)))
         if first is None:
             first = result
             continue
         missed = sorted(set(first["lines"]) - set(result["lines"])) + sorted(set(first["arcs"]) - set(result["arcs"]))
         missed += sorted(set(first["drawn"]) - set(drawn))
-        print("  reached with %s but not here: %s" % (fractions[0], ", ".join(missed) or "nothing"))
+        print("  reached with %s but not here: %s" % (runs[0], ", ".join(missed) or "nothing"))
 
 
 if __name__ == "__main__":
