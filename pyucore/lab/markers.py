@@ -14,6 +14,7 @@ are the hint; the first of them is the summary that the blank's NotImplementedEr
 """
 
 import ast
+import functools
 import pathlib
 import re
 from dataclasses import dataclass
@@ -116,7 +117,15 @@ def _is_code(line):
 
 def parse_file(path, rel):
     """(blanks, problems) of one source file; rel is its path relative to kern/ for messages."""
-    lines = pathlib.Path(path).read_text(encoding="utf-8").splitlines()
+    blanks, problems = _parse_text(pathlib.Path(path).read_text(encoding="utf-8"), rel, str(path))
+    return list(blanks), list(problems)
+
+
+@functools.lru_cache(maxsize=256)
+def _parse_text(text, rel, path):
+    """(blanks, problems) of the source text of the file path, as tuples: kept per text, since a lab
+    workspace is written and checked from the same kernel files many times in one process."""
+    lines = text.splitlines()
     blanks, problems, open_marker = [], [], None
     functions = None
     for number, line in enumerate(lines, start=1):
@@ -137,7 +146,7 @@ def parse_file(path, rel):
             problems.append("%s:%d: %s END without its BEGIN" % (rel, number, blank_id))
             continue
         if functions is None:
-            functions = _functions(ast.parse("\n".join(lines), filename=str(path)))
+            functions = _functions(ast.parse("\n".join(lines), filename=path))
         blank, problem = _make_blank(rel, lines, open_marker, number, m["indent"], functions)
         if problem:
             problems.append(problem)
@@ -146,7 +155,7 @@ def parse_file(path, rel):
         open_marker = None
     if open_marker is not None:
         problems.append("%s:%d: %s BEGIN without its END" % (rel, open_marker[1], open_marker[0]))
-    return blanks, problems
+    return tuple(blanks), tuple(problems)
 
 
 def _make_blank(rel, lines, open_marker, end, end_indent, functions):

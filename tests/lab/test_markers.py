@@ -127,3 +127,17 @@ def test_a_tag_makes_blanks_of_one_exercise_distinct(tmp_path):
         """))
     assert [(b.id, b.exercise, b.function, b.begin, b.end) for b in blanks] == \
         [("LAB9:EXERCISE1 f", "LAB9 EXERCISE 1", "pmm.f", 3, 6)]
+
+
+def test_a_file_edited_after_it_was_read_is_read_again(tmp_path):
+    kern = _kern(tmp_path, """\
+        def f():
+            # LAB9:EXERCISE1 BEGIN
+            # f - do it
+            return 1
+            # LAB9:EXERCISE1 END
+        """)
+    assert [b.id for b in list_blanks(kern)] == ["LAB9:EXERCISE1"]
+    source = kern / "mm" / "x.py"
+    source.write_text(source.read_text().replace("EXERCISE1", "EXERCISE2"))
+    assert [b.id for b in list_blanks(kern)] == ["LAB9:EXERCISE2"]
