@@ -25,7 +25,8 @@ import os
 import sys
 from pathlib import Path
 
-CHECKSUM_BYTES = 16
+from pyucore.cachedir import pyucore_cache_dir, read_checked, write_checked
+
 SHARD_LIMIT = 32          # entries per subdirectory; 256 of them: at most 8,192 entries (about 40 MB)
 MEMORY_LIMIT = 4096       # code objects kept in this process's memory (the oldest go first)
 # entries one process writes at most: a program that keeps making new code (benchmarks/snippets.py)
@@ -53,7 +54,6 @@ def cache_directory():
     env = os.environ.get("PYUCORE_TRANSLATION_CACHE")
     if env is not None:
         return Path(env) if env else None
-    from pyucore.cachedir import pyucore_cache_dir
     return pyucore_cache_dir() / "translations"
 
 
@@ -67,7 +67,6 @@ class TranslationCache:
         self.version = (version or "").encode()
         self.memory = {}
         self.writes_left = MAX_WRITES
-        self._temp_names = 0
         self.hits = self.misses = 0      # disk look-ups that found an entry / did not (statistics)
 
     def code(self, content, compile_code):
@@ -96,22 +95,11 @@ class TranslationCache:
         """Returns the path of the entry of key."""
         return self.directory / key[:2] / key
 
-    @staticmethod
-    def _checksum(key, data):
-        """Returns the checksum stored before data in key's entry."""
-        return hashlib.blake2b(key.encode() + data, digest_size=CHECKSUM_BYTES).digest()
-
     def _read(self, key):
         """Returns the code object of key's entry, or None when there is none or it is unusable."""
-        try:
-            with open(self._path(key), "rb") as file:
-                stored = file.read()
-        except OSError:
-            self.misses += 1
-            return None
-        data = stored[CHECKSUM_BYTES:]
+        data = read_checked(self._path(key), key.encode())
         code = None
-        if stored[:CHECKSUM_BYTES] == self._checksum(key, data):
+        if data is not None:
             try:
                 code = marshal.loads(data)
             except (EOFError, ValueError, TypeError):
@@ -126,18 +114,14 @@ class TranslationCache:
         """Stores code as key's entry (whole or not at all); after a failure, this cache writes no more."""
         path = self._path(key)
         self.writes_left -= 1
-        self._temp_names += 1
-        temp = path.parent / f".tmp-{os.getpid()}-{self._temp_names}"
-        data = marshal.dumps(code)
         try:
+            # private: the entries are code this process runs
             path.parent.mkdir(mode=0o700, parents=True, exist_ok=True)
-            fd = os.open(temp, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
-            with open(fd, "wb") as file:
-                file.write(self._checksum(key, data) + data)
-            os.replace(temp, path)
         except OSError:
             self.writes_left = 0
-            _remove(temp)
+            return
+        if not write_checked(path, key.encode(), marshal.dumps(code)):
+            self.writes_left = 0
             return
         self._trim(path.parent)
 

@@ -35,7 +35,7 @@ def returning(value):
 
 def entries(directory):
     """The entry files under a cache directory."""
-    return [p for p in Path(directory).rglob("*") if p.is_file() and not p.name.startswith(".tmp-")]
+    return [p for p in Path(directory).rglob("*") if p.is_file() and not p.name.startswith(".")]     # not a write in progress
 
 
 def test_a_new_process_finds_the_blocks_another_one_translated_on_disk(tmp_path):
