@@ -286,33 +286,32 @@ def _compile_to_bytes(source: Path) -> tuple[bytes, str]:
         # The program gets an empty zig cache of its own: on a cache hit zig does not run clang, and
         # the warnings would be lost. The library, which has none, keeps the shared cache.
         warnings = _run_compiler(_compile_command(source, obj), zig_cache=Path(scratch) / "zig")
-        warnings += _run_compiler(_link_command(source, obj, output))
+        warnings += _run_compiler(_link_command(obj, output))
         return output.read_bytes(), warnings
 
 
 def _compile_command(source: Path, obj: Path) -> list[str]:
     """The zig cc command line that compiles source alone into the object file obj."""
     # -x c: a name such as TREE.C would otherwise be compiled as C++
-    return [*_zig_cc(source), "-c", "-x", "c", str(source), "-o", str(obj)]
+    return [*_zig_cc([f"-ffile-prefix-map={source.parent}/=user/"]), "-c", "-x", "c", str(source), "-o", str(obj)]
 
 
-def _link_command(source: Path, obj: Path, output: Path) -> list[str]:
-    """The zig cc command line that builds the library and links it with obj (source's object) into
+def _link_command(obj: Path, output: Path) -> list[str]:
+    """The zig cc command line that builds the library and links it with obj (a program's object) into
     the ELF file output."""
     lib_sources = [str(p) for p in library_files() if p.suffix in (".c", ".S")]
-    return [*_zig_cc(source), "-T", str(LINKER_SCRIPT), *LDFLAGS, *lib_sources, str(obj), "-o", str(output)]
+    # No map for the program's directory: the library's objects do not depend on where the program
+    # is, so zig's cache serves them to every program instead of compiling them once per directory.
+    return [*_zig_cc([]), "-T", str(LINKER_SCRIPT), *LDFLAGS, *lib_sources, str(obj), "-o", str(output)]
 
 
-def _zig_cc(source: Path) -> list[str]:
-    """zig cc with the target, the flags and the include path for building source and the library."""
+def _zig_cc(source_maps: list[str]) -> list[str]:
+    """zig cc with the target, the flags, the include path and the file prefix maps for the library,
+    source_maps (the program's) between the tree's and the library's."""
     # __FILE__ and the debug info say user/<name>.c and user/libs/<file> as in the ucore tree, and
     # the compiler's working directory (USER_DIR) is "user": the image never holds a local path.
     # Where several maps match, clang applies the last one given, so the most specific comes last.
-    prefix_maps = [
-        f"-ffile-prefix-map={USER_DIR}=user",
-        f"-ffile-prefix-map={source.parent}/=user/",
-        f"-ffile-prefix-map={LIBS_DIR}/=user/libs/",
-    ]
+    prefix_maps = [f"-ffile-prefix-map={USER_DIR}=user", *source_maps, f"-ffile-prefix-map={LIBS_DIR}/=user/libs/"]
     return [sys.executable, "-m", "ziglang", "cc", *TARGET_FLAGS, *CFLAGS, *prefix_maps, "-I", str(LIBS_DIR)]
 
 

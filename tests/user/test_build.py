@@ -249,6 +249,17 @@ def test_a_corrupt_or_unwritable_cache_only_costs_a_rebuild(tmp_path, monkeypatc
     assert elf_of(build_program("softint")).header["e_entry"] == 0x800020
 
 
+def test_programs_in_different_directories_share_zig_s_objects_of_the_library(private_cache, tmp_path,
+                                                                              monkeypatch):
+    monkeypatch.setenv("ZIG_GLOBAL_CACHE_DIR", str(tmp_path / "zig"))
+    (tmp_path / "one").mkdir()
+    (tmp_path / "two").mkdir()
+    build_c(write_c(tmp_path / "one", "p.c", "int main(void) { return 1; }\n"))
+    objects = set((tmp_path / "zig" / "o").iterdir())
+    build_c(write_c(tmp_path / "two", "q.c", "int main(void) { return 2; }\n"))
+    assert set((tmp_path / "zig" / "o").iterdir()) == objects
+
+
 def test_elf_path_is_the_cached_image_newer_than_its_source(private_cache, tmp_path):
     source = write_c(tmp_path, "dbg.c", "int main(void) { return 3; }\n")
     path = build.elf_path(source)
