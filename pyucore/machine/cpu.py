@@ -63,7 +63,7 @@ class CPU:
         self.reservation = None
         self._vcache = {}
         self._single_vcache = {}
-        # satp -> (vcache, single vcache) of each address space not running
+        # satp -> ((vcache, single vcache), mmu.flush_log.clock when left) of each space not running
         self._spaces = {}
         self._blocks = {}
         self._single_blocks = {}
@@ -185,8 +185,9 @@ class CPU:
             self._single_vcache.clear()
             self._spaces.clear()
             return
+        # the kept spaces' entries go when they run again (mmu.flush_log has the page)
         page = va & ~(PGSIZE - 1) & MASK64
-        for vcache in [self._vcache, self._single_vcache] + [c for kept in self._spaces.values() for c in kept]:
+        for vcache in (self._vcache, self._single_vcache):
             # a block belongs to its pc's page, or also to the next one for an instruction straddling it
             stale = [pc for pc in vcache if pc & ~(PGSIZE - 1) == page
                      or (pc & ~(PGSIZE - 1)) + PGSIZE == page and pc & (PGSIZE - 1) == PGSIZE - 2]
@@ -195,11 +196,12 @@ class CPU:
 
     def _switched(self, old, new):
         """satp went from old to new: keeps old's pc -> block entries and brings back new's."""
-        kept = self._spaces.pop(new, ({}, {}))
+        log = self.mmu.flush_log
+        kept, left_at = self._spaces.pop(new, (({}, {}), log.clock))
         if old != new:
-            self._spaces[old] = (self._vcache, self._single_vcache)
+            self._spaces[old] = (self._vcache, self._single_vcache), log.clock
             keep_recent(self._spaces)
-        self._vcache, self._single_vcache = kept
+        self._vcache, self._single_vcache = (log.fresh(vcache, left_at, straddle=True) for vcache in kept)
 
     def _find_block(self, pc):
         """Returns (fn, length) of the block at pc (translating it if needed) or the fetch MachineTrap;

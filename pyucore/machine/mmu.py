@@ -6,7 +6,8 @@ set, and never for a physical page holding translated code, so the CPU's inline 
 modify code). Entries are tagged by address space, as with ASIDs, the space being the satp value: a
 satp write keeps the entries of the space left for its return and brings back those of the space
 entered (writing the value already there empties the space). `flush(va)` (sfence.vma of a page)
-drops va's page in every space, `flush()` everything, and freeing a page that is the root of a kept
+drops va's page in every space (in a kept one when it runs again: a FlushLog says which of its pages
+went stale meanwhile), `flush()` everything, and freeing a page that is the root of a kept
 space (`forget_space`) drops that space, so a root page reused for a new page table starts empty. At
 most KEPT_SPACES spaces are kept; the one left longest ago goes first (it starts empty when it runs).
 The CPU reads the dicts directly:
@@ -45,6 +46,37 @@ class MachineTrap(Exception):
         return f"MachineTrap(cause={self.cause}, tval={self.tval:#x})"
 
 
+class FlushLog:
+    """Which virtual pages were flushed, and when (a count of single-page flushes): a cache kept for an
+    address space that is not running drops its stale pages when the space runs again, in one pass,
+    instead of at every flush. Holds one entry per page ever flushed since the last clear()."""
+
+    def __init__(self):
+        """Starts with no page flushed, at clock 0."""
+        self.clock = 0
+        self._last = {}
+
+    def record(self, page):
+        """Notes that page (a virtual page address) was flushed now."""
+        self.clock += 1
+        self._last[page] = self.clock
+
+    def clear(self):
+        """Forgets every page (the caller dropped every kept cache); the clock goes on."""
+        self._last.clear()
+
+    def fresh(self, cache, since, straddle=False):
+        """cache (a dict keyed by virtual address) without the keys whose page was flushed after clock
+        since; with straddle, also those at the last halfword of a page before a flushed page (an
+        instruction starting there lies on both pages). Returns cache itself when nothing was flushed."""
+        if since == self.clock:
+            return cache
+        last = self._last
+        return {key: value for key, value in cache.items()
+                if last.get(key & PAGE_MASK, 0) <= since
+                and not (straddle and key & 0xFFF == 0xFFE and last.get((key & PAGE_MASK) + 0x1000, 0) > since)}
+
+
 def keep_recent(spaces):
     """Needs spaces (a dict by satp in the order the spaces were left); drops the oldest entries until
     at most KEPT_SPACES remain."""
@@ -67,8 +99,9 @@ class MMU:
         self.flush_listeners = []
         # called with (satp left, satp entered) so the CPU can keep its pc -> block cache per space
         self.switch_listeners = []
-        # satp -> the three TLB dicts' contents of each address space not running
+        # satp -> (the three TLB dicts' contents, flush_log.clock when left) of each space not running
         self._spaces = {}
+        self.flush_log = FlushLog()
         # True once a superpage translation is cached: its 4 KiB entries all die with any flush(va)
         self._superpage_cached = False
 
@@ -91,12 +124,12 @@ class MMU:
             self._forget_current()
         else:
             tlbs = (self.load_tlb, self.store_tlb, self.fetch_tlb)
-            kept = self._spaces.pop(value, ({}, {}, {}))
-            self._spaces[old] = tuple(dict(tlb) for tlb in tlbs)
+            kept, left_at = self._spaces.pop(value, (({}, {}, {}), self.flush_log.clock))
+            self._spaces[old] = tuple(dict(tlb) for tlb in tlbs), self.flush_log.clock
             keep_recent(self._spaces)
             for tlb, entries in zip(tlbs, kept):
                 tlb.clear()
-                tlb.update(entries)
+                tlb.update(self.flush_log.fresh(entries, left_at))
             self._satp = value
         for listener in self.switch_listeners:
             listener(old, value)
@@ -126,9 +159,10 @@ class MMU:
             page = va & PAGE_MASK
             for tlb in self._tlbs.values():
                 tlb.pop(page, None)
-            for kept in self._spaces.values():
-                for tlb in kept:
-                    tlb.pop(page, None)
+        if va is None:
+            self.flush_log.clear()      # the listeners drop every kept cache too
+        else:
+            self.flush_log.record(va & PAGE_MASK)
         for listener in self.flush_listeners:
             listener(va)
 
@@ -136,7 +170,7 @@ class MMU:
         """Removes every store-TLB entry, of any address space, that maps onto the physical page at
         pa_page."""
         offset = pa_page - self.ram.base
-        for store_tlb in [self.store_tlb] + [kept[1] for kept in self._spaces.values()]:
+        for store_tlb in [self.store_tlb] + [kept[1] for kept, _ in self._spaces.values()]:
             for page, delta in list(store_tlb.items()):
                 if page - delta == offset:
                     del store_tlb[page]

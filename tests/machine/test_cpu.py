@@ -11,7 +11,7 @@ from bare_loader import BareProcess
 from pyucore.machine import STOP_BUDGET, Machine
 from pyucore.machine import cpu as cpu_module
 from pyucore.machine.decode import decode
-from pyucore.machine.riscv import PTE_R, PTE_U, PTE_W, PTE_X
+from pyucore.machine.riscv import PGSIZE, PTE_R, PTE_U, PTE_W, PTE_X
 
 CODE_VA = 0x800000
 DATA_VA = 0x900000
@@ -664,3 +664,36 @@ def test_the_pc_to_block_map_of_an_address_space_comes_back_with_it():
     BareProcess(env.m, first_free=env.proc.next_free + 0x100000).activate()
     env.proc.activate()
     assert env.cpu._vcache == kept and kept
+
+
+def test_a_code_page_remapped_while_its_space_is_not_running_runs_the_new_page_when_it_is_back():
+    env = Env(program_returning(1))
+    assert env.run() == 8
+    other_space = BareProcess(env.m, first_free=env.proc.next_free + 0x100000)
+    other_space.activate()
+    page = env.proc.alloc_page()
+    env.m.ram.write(page, program_returning(4))
+    env.proc.map_page(CODE_VA, page, PTE_R | PTE_X | PTE_U)
+    env.m.mmu.flush(CODE_VA)
+    env.proc.activate()
+    env.cpu.pc = CODE_VA
+    assert env.run() == 8 and env.cpu.regs[A0] == 4
+
+
+def test_an_instruction_straddling_into_a_page_remapped_while_its_space_is_not_running_is_read_again():
+    env = Env(asm.words(asm.ECALL))
+    start = CODE_VA + PGSIZE - 2
+    pages = [env.proc.map_range(CODE_VA + PGSIZE, CODE_VA + PGSIZE + 1, PTE_R | PTE_X | PTE_U)[CODE_VA + PGSIZE],
+             env.proc.alloc_page()]
+    for value, page in zip((1, 5), pages):
+        code = asm.words(asm.imm("addi", A0, 0, value), asm.ECALL)
+        env.m.ram.write(env.code_pa + PGSIZE - 2, code[:2])
+        env.m.ram.write(page, code[2:])
+    env.cpu.pc = start
+    assert env.run() == 8 and env.cpu.regs[A0] == 1
+    BareProcess(env.m, first_free=env.proc.next_free + 0x100000).activate()
+    env.proc.map_page(CODE_VA + PGSIZE, pages[1], PTE_R | PTE_X | PTE_U)
+    env.m.mmu.flush(CODE_VA + PGSIZE)
+    env.proc.activate()
+    env.cpu.pc = start
+    assert env.run() == 8 and env.cpu.regs[A0] == 5
