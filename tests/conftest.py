@@ -8,11 +8,20 @@ import contextlib
 import fcntl
 import os
 import pickle
+import sys
 
-import pytest
+# The suite starts many Python processes over the same sources: two xdist workers, the grader's
+# forkserver and its children, pyucore commands run as subprocesses, lab workspaces loaded again in
+# each grading child. Where the environment sets PYTHONDONTWRITEBYTECODE, each of them compiles every
+# module again (about 5 s of the suite's wall time on 2 cores), so the suite writes bytecode anyway
+# (into __pycache__/, which git ignores), before pyucore is first imported.
+sys.dont_write_bytecode = False
+os.environ.pop("PYTHONDONTWRITEBYTECODE", None)
 
-from pyucore.api import boot
-from pyucore.lab.workspace import init_workspace
+import pytest  # noqa: E402  (after the bytecode setting)
+
+from pyucore.api import boot  # noqa: E402
+from pyucore.lab.workspace import init_workspace  # noqa: E402
 
 
 def pytest_collection_modifyitems(items):
