@@ -24,7 +24,7 @@ int
 main(void) {
     for (int i = 0; i < 4; i++) {
         if (fork() == 0) {
-            long failures = increments(30000);
+            long failures = increments(3000);
             cprintf("child %d: counter %ld, %ld failed SCs\n", i, counter, failures);
             exit(0);
         }
