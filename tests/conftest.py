@@ -2,7 +2,7 @@
 only read it; a test that edits a workspace copies one first), a translation cache of the test run's
 own, so that no test writes into the user's cache directory, and the reference runs of the built-in
 programs, booted once per test run for every test that compares against them. The tests marked slow
-run first (see pytest_collection_modifyitems)."""
+run first, then the browser's (see pytest_collection_modifyitems)."""
 
 import contextlib
 import fcntl
@@ -25,10 +25,12 @@ from pyucore.lab.workspace import init_workspace  # noqa: E402
 
 
 def pytest_collection_modifyitems(items):
-    """Moves the tests marked slow (several seconds each) to the front, keeping the order within both
-    groups: xdist hands tests out in collection order, so a slow test left to the end would keep one
-    worker busy while the other sits idle."""
-    items.sort(key=lambda item: item.get_closest_marker("slow") is None)
+    """Moves the tests marked slow (several seconds each) to the front, then the tests that drive the
+    browser, keeping the order within each group: xdist hands tests out in collection order, so a
+    slow test left to the end would keep one worker busy while the other sits idle; and the front of
+    the list goes to one worker (xdist's worksteal gives each worker a contiguous half and steals from
+    the end), so only that worker starts Chromium."""
+    items.sort(key=lambda item: (item.get_closest_marker("slow") is None, "browser" not in item.fixturenames))
 
 
 @pytest.fixture(scope="session")

@@ -194,10 +194,11 @@ def test_builds_do_not_depend_on_where_the_source_lives(tmp_path):
 
 
 @pytest.fixture(scope="session")
-def zig_library_cache(tmp_path_factory):
-    """A zig cache directory shared by the tests of this session: zig keeps the user library's objects
-    there, so each private build compiles only its program (pyucore's own cache stays private)."""
-    return tmp_path_factory.mktemp("zig")
+def zig_library_cache(run_dir):
+    """A zig cache directory shared by the tests of this run (zig's cache is safe for processes using it
+    at once): zig keeps the user library's objects there, so each private build compiles only its
+    program (pyucore's own cache stays private)."""
+    return run_dir / "zig"
 
 
 @pytest.fixture
