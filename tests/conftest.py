@@ -83,19 +83,21 @@ def translation_cache(run_dir):
 
 @pytest.fixture(scope="session")
 def reference_run(run_dir):
-    """reference_run(program, cow=True): the BootResult of boot(program=program, cow=cow,
-    keep_events=True) (pyucore's own kernel, the python CPU, the boot's self-checks shown), booted once
-    per test run by whichever worker asks first and read by the others from run_dir; callers only read
-    it."""
+    """reference_run(program, cow=True, sched=None): the BootResult of boot(program=program, cow=cow,
+    keep_events=True) (pyucore's own kernel, the python CPU, the boot's self-checks shown; under the
+    scheduler sched if given), booted once per test run by whichever worker asks first and read by the
+    others from run_dir; callers only read it."""
     runs = {}
 
-    def run(program, cow=True):
-        if (program, cow) not in runs:
-            path = run_dir / ("reference-%s-%s.pickle" % (program, "cow" if cow else "eager"))
+    def run(program, cow=True, sched=None):
+        key = program, cow, sched
+        if key not in runs:
+            path = run_dir / ("reference-%s-%s-%s.pickle" % (program, "cow" if cow else "eager", sched))
             with locked(path.with_suffix(".lock")):
                 if not path.exists():
-                    result = boot(program=program, cow=cow, keep_events=True)
+                    options = {} if sched is None else {"sched": sched}
+                    result = boot(program=program, cow=cow, keep_events=True, **options)
                     path.write_bytes(pickle.dumps(result))
-                runs[program, cow] = pickle.loads(path.read_bytes())
-        return runs[program, cow]
+                runs[key] = pickle.loads(path.read_bytes())
+        return runs[key]
     return run

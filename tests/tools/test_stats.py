@@ -87,8 +87,8 @@ def test_the_cli_prints_the_table_after_the_console_on_stderr(capsys):
     assert "processes:" in captured.err and "total  32 processes" in captured.err and "stats:" in captured.err
 
 
-def test_a_lab6_run_adds_turns_priority_and_stride_and_every_run_the_cpu_share():
-    result = boot(program="priority", sched="stride", quiet_boot=True, keep_events=True)
+def test_a_lab6_run_adds_turns_priority_and_stride_and_every_run_the_cpu_share(reference_run):
+    result = reference_run("priority", sched="stride")
     rows = {r["pid"]: r for r in process_rows(result.events)}
     children = [rows[pid] for pid in sorted(rows) if rows[pid]["parent"] == 2]
     assert [r["priority"] for r in sorted(children, key=lambda r: r["exit"])] == [1, 2, 3, 4, 5]

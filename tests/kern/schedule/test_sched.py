@@ -9,12 +9,12 @@ from pyucore.api import boot
 
 
 @pytest.fixture(scope="module")
-def priority_runs():
+def priority_runs(reference_run):
     """The priority program under stride on the python and the unicorn CPU, and under rr."""
     return {
-        "stride": boot(program="priority", sched="stride", quiet_boot=True, keep_events=True),
-        "stride-unicorn": boot(program="priority", sched="stride", quiet_boot=True, cpu="unicorn", keep_events=True),
-        "rr": boot(program="priority", sched="rr", quiet_boot=True, keep_events=True),
+        "stride": reference_run("priority", sched="stride"),
+        "stride-unicorn": boot(program="priority", sched="stride", cpu="unicorn", keep_events=True),
+        "rr": reference_run("priority", sched="rr"),
     }
 
 
