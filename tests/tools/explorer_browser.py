@@ -78,32 +78,29 @@ class OpenPage:
         self.page.close()
 
 
-def pixel_variance(browser, png):
-    """The variance of the grey levels of a PNG image, decoded by the browser (0 for a blank image)."""
+def pixel_variance(page, png):
+    """The variance of the grey levels of a PNG image (0 for a blank image), decoded by the browser in
+    page, any open page: the image is drawn on a canvas that is never added to it."""
     import base64
-    page = browser.new_page()
-    try:
-        return page.evaluate("""async (src) => {
-            const img = new Image();
-            img.src = src;
-            await img.decode();
-            const canvas = document.createElement("canvas");
-            canvas.width = img.width;
-            canvas.height = img.height;
-            const ctx = canvas.getContext("2d");
-            ctx.drawImage(img, 0, 0);
-            const data = ctx.getImageData(0, 0, img.width, img.height).data;
-            let sum = 0, squares = 0;
-            for (let i = 0; i < data.length; i += 4) {
-                const v = (data[i] + data[i + 1] + data[i + 2]) / 3;
-                sum += v;
-                squares += v * v;
-            }
-            const n = data.length / 4, mean = sum / n;
-            return squares / n - mean * mean;
-        }""", "data:image/png;base64," + base64.b64encode(png).decode())
-    finally:
-        page.close()
+    return page.evaluate("""async (src) => {
+        const img = new Image();
+        img.src = src;
+        await img.decode();
+        const canvas = document.createElement("canvas");
+        canvas.width = img.width;
+        canvas.height = img.height;
+        const ctx = canvas.getContext("2d");
+        ctx.drawImage(img, 0, 0);
+        const data = ctx.getImageData(0, 0, img.width, img.height).data;
+        let sum = 0, squares = 0;
+        for (let i = 0; i < data.length; i += 4) {
+            const v = (data[i] + data[i + 1] + data[i + 2]) / 3;
+            sum += v;
+            squares += v * v;
+        }
+        const n = data.length / 4, mean = sum / n;
+        return squares / n - mean * mean;
+    }""", "data:image/png;base64," + base64.b64encode(png).decode())
 
 
 def screenshot_moment(events):

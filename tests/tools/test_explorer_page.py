@@ -167,7 +167,7 @@ def test_a_screenshot_of_the_page_is_not_blank(forktree, browser):
     result, opened = forktree
     png = take_screenshot(opened, result.events)
     assert png[:8] == b"\x89PNG\r\n\x1a\n"
-    assert pixel_variance(browser, png) > 100
+    assert pixel_variance(opened.page, png) > 100
     assert opened.problems == []
 
 
@@ -218,7 +218,7 @@ def test_a_page_of_4000_processes_opens_and_scrolls_to_its_last_row(tmp_path, br
     opened.page.evaluate("new Promise(done => requestAnimationFrame(() => requestAnimationFrame(done)))")
     last = opened.page.query_selector('#labels .row[data-pid="%d"]' % (2 + BOMB_CHILDREN))
     assert last.is_visible()
-    assert pixel_variance(browser, opened.page.query_selector("#rows").screenshot()) > 100
+    assert pixel_variance(opened.page, opened.page.query_selector("#rows").screenshot()) > 100
     opened.move_cursor(40 * BOMB_CHILDREN)
     assert "more processes not shown" in opened.page.inner_text("#tree")
     assert opened.problems == []
