@@ -291,9 +291,12 @@ def _closest_line(lines: list, text: str) -> Optional[int]:
     """Returns the index of the line most similar to text (ratio >= 0.6), or None."""
     best, best_ratio = None, 0.6
     for i, line in enumerate(lines):
-        ratio = difflib.SequenceMatcher(None, text, line.strip()).ratio()
-        if ratio >= best_ratio:
-            best, best_ratio = i, ratio
+        matcher = difflib.SequenceMatcher(None, text, line.strip())
+        # the quick ratios are upper bounds of ratio(): most lines are ruled out without matching
+        if matcher.real_quick_ratio() >= best_ratio and matcher.quick_ratio() >= best_ratio:
+            ratio = matcher.ratio()
+            if ratio >= best_ratio:
+                best, best_ratio = i, ratio
     return best
 
 
