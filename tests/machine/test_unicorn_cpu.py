@@ -234,9 +234,11 @@ def run_random_programs_on_both_backends(seed, kinds, length):
     return causes
 
 
+# 13 programs a seed run the same lines and branches of pyucore/machine as 25 (coverage.py in branch
+# mode over these six tests)
 @pytest.mark.parametrize("seed", range(6))
 def test_random_programs_of_every_class_end_identically_on_both_backends(seed):
-    assert set(run_random_programs_on_both_backends(9000 + seed, diff.NON_TRAPPING, 25)) == {8}
+    assert set(run_random_programs_on_both_backends(9000 + seed, diff.NON_TRAPPING, 13)) == {8}
 
 
 @pytest.mark.parametrize("seed", range(3))
