@@ -13,8 +13,8 @@ import sys
 # The suite starts many Python processes over the same sources: two xdist workers, the grader's
 # forkserver and its children, pyucore commands run as subprocesses, lab workspaces loaded again in
 # each grading child. Where the environment sets PYTHONDONTWRITEBYTECODE, each of them compiles every
-# module again (about 5 s of the suite's wall time on 2 cores), so the suite writes bytecode anyway
-# (into __pycache__/, which git ignores), before pyucore is first imported.
+# module again (`pyucore grade --kernel` of a solution workspace: 3.6 s instead of 2.3 s), so the suite
+# writes bytecode anyway (into __pycache__/, which git ignores), before pyucore is first imported.
 sys.dont_write_bytecode = False
 os.environ.pop("PYTHONDONTWRITEBYTECODE", None)
 

@@ -74,7 +74,8 @@ class FlushLog:
         last = self._last
         return {key: value for key, value in cache.items()
                 if last.get(key & PAGE_MASK, 0) <= since
-                and not (straddle and key & 0xFFF == 0xFFE and last.get((key & PAGE_MASK) + 0x1000, 0) > since)}
+                and not (straddle and key & 0xFFF == 0xFFE
+                         and last.get((key & PAGE_MASK) + 0x1000, 0) > since)}
 
 
 def keep_recent(spaces):

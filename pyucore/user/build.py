@@ -293,7 +293,8 @@ def _compile_to_bytes(source: Path) -> tuple[bytes, str]:
 def _compile_command(source: Path, obj: Path) -> list[str]:
     """The zig cc command line that compiles source alone into the object file obj."""
     # -x c: a name such as TREE.C would otherwise be compiled as C++
-    return [*_zig_cc([f"-ffile-prefix-map={source.parent}/=user/"]), "-c", "-x", "c", str(source), "-o", str(obj)]
+    source_map = f"-ffile-prefix-map={source.parent}/=user/"
+    return [*_zig_cc([source_map]), "-c", "-x", "c", str(source), "-o", str(obj)]
 
 
 def _link_command(obj: Path, output: Path) -> list[str]:
@@ -311,7 +312,8 @@ def _zig_cc(source_maps: list[str]) -> list[str]:
     # __FILE__ and the debug info say user/<name>.c and user/libs/<file> as in the ucore tree, and
     # the compiler's working directory (USER_DIR) is "user": the image never holds a local path.
     # Where several maps match, clang applies the last one given, so the most specific comes last.
-    prefix_maps = [f"-ffile-prefix-map={USER_DIR}=user", *source_maps, f"-ffile-prefix-map={LIBS_DIR}/=user/libs/"]
+    prefix_maps = [f"-ffile-prefix-map={USER_DIR}=user", *source_maps,
+                   f"-ffile-prefix-map={LIBS_DIR}/=user/libs/"]
     return [sys.executable, "-m", "ziglang", "cc", *TARGET_FLAGS, *CFLAGS, *prefix_maps, "-I", str(LIBS_DIR)]
 
 
