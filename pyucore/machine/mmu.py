@@ -49,7 +49,9 @@ class MachineTrap(Exception):
 class FlushLog:
     """Which virtual pages were flushed, and when (a count of single-page flushes): a cache kept for an
     address space that is not running drops its stale pages when the space runs again, in one pass,
-    instead of at every flush. Holds one entry per page ever flushed since the last clear()."""
+    instead of at every flush. Holds one entry per distinct page flushed since the last clear() (a full
+    flush, which the kernel never asks for): bounded by the user pages ever mapped, few in ucore, whose
+    processes all use the same addresses."""
 
     def __init__(self):
         """Starts with no page flushed, at clock 0."""
