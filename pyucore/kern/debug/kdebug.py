@@ -79,8 +79,11 @@ def _read_image(image):
     # imported here, not with the kernel: they cost more than a whole boot's start-up, and most runs
     # never report a fault
     from elftools.elf.elffile import ELFFile
-    return _unless_broken(lambda: _line_rows(ELFFile(io.BytesIO(image)))), \
-        _unless_broken(lambda: _function_symbols(ELFFile(io.BytesIO(image))))
+    try:
+        elf = ELFFile(io.BytesIO(image))
+    except Exception:
+        return [], []       # not even a readable ELF header (see _unless_broken)
+    return _unless_broken(lambda: _line_rows(elf)), _unless_broken(lambda: _function_symbols(elf))
 
 
 def _unless_broken(read):
